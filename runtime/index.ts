@@ -1,0 +1,26 @@
+/**
+ * `durablec/runtime`: the local durable execution service. Open a store, register
+ * `withDurableExecution` handlers, start executions, send callbacks, inspect, and drive due work.
+ */
+export {
+  DurableRuntime,
+  createRuntime,
+  type DurableHandler,
+  type PlainFunction,
+  type RegisterOptions,
+  type RuntimeOptions,
+  type StartOptions,
+  type ExecutionDescription,
+  type FaultPlan,
+  type ProgressEvent,
+} from "./service/runtime.js";
+export { ExecutionService } from "./service/execution-service.js";
+export { RealClock, VirtualClock, type Clock } from "./service/clock.js";
+export {
+  RuntimeError,
+  type RuntimeErrorCode,
+  MAX_OPERATION_PAYLOAD_BYTES,
+  MAX_EXECUTION_RESULT_BYTES,
+  MAX_INPUT_BYTES,
+} from "./service/errors.js";
+export { Store, type ExecutionStatus, type ExecutionFilter } from "./store/store.js";

@@ -1,0 +1,89 @@
+/**
+ * Schema migrations of the durablec store, applied in order. `PRAGMA user_version` records how
+ * many have run. A shipped migration is never edited: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1: executions, operations, history, callbacks, invocations */ `
+  CREATE TABLE executions (
+    arn                TEXT PRIMARY KEY,
+    name               TEXT NOT NULL,
+    function_name      TEXT NOT NULL,
+    status             TEXT NOT NULL,            -- RUNNING | SUCCEEDED | FAILED | TIMED_OUT | STOPPED
+    input              TEXT NOT NULL,
+    result             TEXT,
+    error              TEXT,                     -- JSON ErrorObject
+    start_ts           INTEGER NOT NULL,         -- ms since epoch (service clock)
+    end_ts             INTEGER,
+    timeout_at         INTEGER,                  -- execution timeout deadline
+    execution_op_id    TEXT NOT NULL,            -- id of the EXECUTION operation
+    checkpoint_token   TEXT,                     -- the one token the live invocation may use
+    runnable           INTEGER NOT NULL DEFAULT 1, -- something changed that the handler must see
+    wake_at            INTEGER,                  -- when the scheduler must look at it next
+    lease_owner        TEXT,
+    lease_expires_at   INTEGER,
+    failed_invocations INTEGER NOT NULL DEFAULT 0, -- consecutive invocations that died
+    next_event_id      INTEGER NOT NULL DEFAULT 1,
+    next_op_seq        INTEGER NOT NULL DEFAULT 1,
+    checkpoint_count   INTEGER NOT NULL DEFAULT 0,
+    parent_arn         TEXT,                     -- set for executions started by a chained invoke
+    parent_op_id       TEXT,
+    UNIQUE (function_name, name)
+  );
+  CREATE INDEX executions_wake ON executions (wake_at) WHERE status = 'RUNNING';
+  CREATE INDEX executions_start ON executions (start_ts);
+
+  CREATE TABLE operations (
+    execution_arn TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    parent_id     TEXT,
+    type          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    data          TEXT NOT NULL,                 -- the wire Operation as JSON
+    wake_at       INTEGER,                       -- wait end, retry time, callback deadline
+    updated       INTEGER NOT NULL DEFAULT 0,    -- changed by the service since the last invocation
+    PRIMARY KEY (execution_arn, id)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX operations_seq ON operations (execution_arn, seq);
+  CREATE INDEX operations_wake ON operations (execution_arn, wake_at) WHERE wake_at IS NOT NULL;
+  CREATE INDEX operations_updated ON operations (execution_arn) WHERE updated = 1;
+
+  CREATE TABLE events (
+    execution_arn TEXT NOT NULL,
+    event_id      INTEGER NOT NULL,
+    data          TEXT NOT NULL,
+    PRIMARY KEY (execution_arn, event_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE callbacks (
+    callback_id        TEXT PRIMARY KEY,
+    execution_arn      TEXT NOT NULL,
+    operation_id       TEXT NOT NULL,
+    status             TEXT NOT NULL,            -- STARTED | SUCCEEDED | FAILED | TIMED_OUT | CANCELLED
+    timeout_at         INTEGER,
+    heartbeat_seconds  INTEGER,
+    heartbeat_deadline INTEGER
+  );
+  CREATE INDEX callbacks_execution ON callbacks (execution_arn);
+
+  CREATE TABLE chained_invokes (
+    execution_arn TEXT NOT NULL,
+    operation_id  TEXT NOT NULL,
+    function_name TEXT NOT NULL,
+    payload       TEXT,
+    child_arn     TEXT,                          -- the execution started for it, once started
+    PRIMARY KEY (execution_arn, operation_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE invocations (
+    execution_arn TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    request_id    TEXT NOT NULL,
+    start_ts      INTEGER NOT NULL,
+    end_ts        INTEGER,
+    outcome       TEXT,                          -- SUCCEEDED | FAILED | PENDING | CRASHED
+    error         TEXT,
+    PRIMARY KEY (execution_arn, seq)
+  ) WITHOUT ROWID;
+  `,
+];
