@@ -24,6 +24,19 @@ import {
 
 type Json = Record<string, unknown>;
 
+/** History events only a handler's checkpoint produces (as opposed to timers and callbacks). */
+const HANDLER_EVENTS = new Set([
+  "StepStarted",
+  "StepSucceeded",
+  "StepFailed",
+  "WaitStarted",
+  "WaitCancelled",
+  "CallbackStarted",
+  "ContextStarted",
+  "ContextSucceeded",
+  "ContextFailed",
+  "ChainedInvokeStarted",
+]);
 const TERMINAL_OPERATION = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "STOPPED"]);
 const VALID_ACTIONS: Record<string, readonly string[]> = {
   STEP: ["START", "SUCCEED", "FAIL", "RETRY"],
@@ -848,6 +861,49 @@ export class ExecutionService {
         status === "SUCCEEDED" ? { status, result: outcome.result } : { status, error: outcome.error ?? {} },
       );
     }
+  }
+
+  // ---- recovery ------------------------------------------------------------------------------
+
+  /**
+   * Closes the execution's last invocation if it never ended because its process died (killed,
+   * crashed, or shut down past its grace period): it ends as CRASHED, its token is revoked, and
+   * the execution runs again from its last checkpoint, as Lambda retries a failed invocation.
+   * An invocation that checkpointed progress before dying first resets the run of consecutive
+   * failures, so a worker killed again and again never fails an execution that keeps moving,
+   * while a handler that takes its process down before any checkpoint still fails after
+   * `maxFailedInvocations`. Call it only while holding the execution's lease and not running it.
+   * Returns whether there was such an invocation.
+   */
+  recoverAbandonedInvocation(
+    arn: string,
+    maxFailedInvocations: number,
+    error: ErrorObject = { ErrorType: "InvocationAbandoned", ErrorMessage: "The process running this invocation died before it ended." },
+  ): boolean {
+    return this.store.transaction(() => {
+      const exec = this.store.getExecution(arn);
+      if (!exec) return false;
+      const seq = this.store.lastInvocationSeq(arn);
+      const last = seq ? this.store.listInvocations(arn).find((i) => i.seq === seq) : undefined;
+      if (!last || last.end_ts !== null) return false;
+      if (exec.status === "RUNNING" && exec.failed_invocations > 0 && this.#checkpointedSinceLastInvocation(arn)) {
+        this.store.updateExecution(arn, { failed_invocations: 0 });
+      }
+      const start: InvocationStart = { arn, seq, requestId: last.request_id, token: "", operations: [], updatedOperationIds: [] };
+      this.endInvocation(start, { kind: "CRASHED", error, maxFailedInvocations });
+      return true;
+    });
+  }
+
+  /** Whether the handler checkpointed anything after the last invocation that ended. */
+  #checkpointedSinceLastInvocation(arn: string): boolean {
+    const events = this.store.listEvents(arn);
+    for (let i = events.length - 1; i >= 0; i--) {
+      const type = (JSON.parse(events[i]!) as { EventType: string }).EventType;
+      if (type === "InvocationCompleted") return false;
+      if (HANDLER_EVENTS.has(type)) return true;
+    }
+    return false;
   }
 
   // ---- leases --------------------------------------------------------------------------------

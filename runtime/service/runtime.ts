@@ -249,6 +249,8 @@ export class DurableRuntime {
     if (this.#driving.has(arn)) return;
     if (!this.service.acquireLease(arn, this.owner, this.#options.leaseMs)) return;
     this.#driving.add(arn);
+    // Holding the lease and not running it here: an invocation still open died with its process.
+    this.service.recoverAbandonedInvocation(arn, this.#options.maxFailedInvocations);
     const renew = setInterval(() => {
       try {
         this.service.acquireLease(arn, this.owner, this.#options.leaseMs);
@@ -429,6 +431,14 @@ export class DurableRuntime {
       ...("error" in outcome ? { error: outcome.error } : {}),
     });
     if (after.status !== "RUNNING") onProgress?.({ type: "execution-ended", arn: start.arn, status: after.status });
+  }
+
+  /**
+   * Starts the targets of chained invokes not started yet (a worker calls it on every poll, so
+   * that none is lost when a process dies between the checkpoint and the start).
+   */
+  startChainedInvokes(): void {
+    this.#startChainedInvokes();
   }
 
   /** Starts the targets of chained invokes: durable handlers as child executions, plain functions in-process. */
