@@ -5,7 +5,7 @@ import {
   type OperationUpdate,
   type WireOperation,
 } from "@aws/durable-execution-sdk-js";
-import { parseOperation, type ExecutionRow, type ExecutionStatus, type OperationRow, type Store } from "../store/store.js";
+import { parseOperation, type ExecutionRow, type ExecutionStatus, type Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import {
   byteLength,
@@ -311,7 +311,7 @@ export class ExecutionService {
    */
   checkpoint(arn: string, token: string | undefined, updates: readonly OperationUpdate[]): { token: string; operations: WireOperation[] } {
     return this.store.transaction(() => {
-      const exec = this.store.getExecution(arn);
+      const exec = this.store.getExecutionHead(arn);
       if (!exec) reject("EXECUTION", `Execution ${arn} not found.`);
       if (!token || exec.checkpoint_token !== token || exec.status !== "RUNNING") reject("INVOCATION", "Invalid Checkpoint Token");
       const now = this.clock.now();
@@ -323,20 +323,31 @@ export class ExecutionService {
         if (op) changed.set(op.Id!, op);
         if (exec.status !== "RUNNING") break;
       }
-      for (const op of this.#applyDue(exec, now, false)) changed.set(op.Id!, op);
+      // A wait or retry that fell due while the handler kept running is reported in the response,
+      // as the service does; the SDK polls with empty checkpoints to learn of it.
+      let due = this.#dueHint.get(arn);
+      if (due === undefined) due = this.store.minOperationWake(arn) ?? null;
+      if (due !== null && due <= now) {
+        for (const op of this.#applyDue(exec, now, false)) changed.set(op.Id!, op);
+        due = this.store.minOperationWake(arn) ?? null;
+      }
+      this.#dueHint.set(arn, due);
       exec.checkpoint_count += 1;
-      if (exec.status === "RUNNING") exec.checkpoint_token = newToken();
-      this.store.updateExecution(arn, { checkpoint_token: exec.checkpoint_token, checkpoint_count: exec.checkpoint_count });
-      this.#saveCounters(exec);
-      // Changes the service made on its own (a callback that arrived) are visible at once.
-      for (const row of this.#updatedRows(arn)) if (!changed.has(row.id)) changed.set(row.id, parseOperation(row));
+      if (exec.status === "RUNNING") {
+        exec.checkpoint_token = newToken();
+        this.store.saveCheckpointState(arn, exec.checkpoint_token, exec.checkpoint_count, exec.next_event_id, exec.next_op_seq);
+        // Changes the service made on its own (a callback that arrived) are visible at once.
+        if (exec.runnable) for (const row of this.store.updatedOperations(arn)) if (!changed.has(row.id)) changed.set(row.id, parseOperation(row));
+      } else {
+        this.#dueHint.delete(arn);
+        this.store.updateExecution(arn, { checkpoint_count: exec.checkpoint_count });
+      }
       return { token: exec.checkpoint_token ?? newToken(), operations: [...changed.values()] };
-    });
+    }, needsDurableCommit(updates) ? "now" : "group");
   }
 
-  #updatedRows(arn: string): OperationRow[] {
-    return this.store.updatedOperations(arn);
-  }
+  /** Per execution, the earliest operation deadline known to this process (null: none). */
+  readonly #dueHint = new Map<string, number | null>();
 
   #applyUpdate(exec: ExecutionRow, u: OperationUpdate, now: number, startedInBatch: Map<string, string>): WireOperation | undefined {
     const type = u.Type as string | undefined;
@@ -537,6 +548,10 @@ export class ExecutionService {
       }
     }
     if (action === "START") startedInBatch.set(u.Id, type);
+    if (wakeAt !== null) {
+      const hint = this.#dueHint.get(exec.arn);
+      if (hint !== undefined && (hint === null || wakeAt < hint)) this.#dueHint.set(exec.arn, wakeAt);
+    }
     if (row) this.store.updateOperation(exec.arn, u.Id, op.Status as string, JSON.stringify(op), wakeAt, row.updated);
     else this.#insertOp(exec, op, wakeAt);
     return op;
@@ -946,6 +961,25 @@ function validateBatchShape(updates: readonly OperationUpdate[]): void {
     }
     last.set(u.Id, u);
   }
+}
+
+/**
+ * Whether a checkpoint must be on disk before the handler hears back: when the handler will act on
+ * it outside the process (an at-most-once step body starts, a callback id is handed out, another
+ * function is invoked) or the execution ends. Everything else may share a group commit: losing it
+ * in a crash is the same as crashing before it, which at-least-once steps already allow.
+ */
+function needsDurableCommit(updates: readonly OperationUpdate[]): boolean {
+  for (let i = 0; i < updates.length; i++) {
+    const u = updates[i]!;
+    if (u.Type === "CALLBACK" || u.Type === "CHAINED_INVOKE" || u.Type === "EXECUTION") return true;
+    if (u.Type === "STEP" && u.Action === "START") {
+      let completed = false;
+      for (let j = i + 1; j < updates.length && !completed; j++) completed = updates[j]!.Id === u.Id;
+      if (!completed) return true;
+    }
+  }
+  return false;
 }
 
 function minDefined(a: number | null, b: number | null): number | null {

@@ -349,6 +349,7 @@ export class DurableRuntime {
           const checkpoint = service.store.getExecution(start.arn)!.checkpoint_count;
           if (faults.crashAfterCheckpoint({ arn: start.arn, functionName, invocation: start.seq, checkpoint })) {
             dead = crashed = true;
+            service.store.flush(); // the k-th checkpoint is on disk; the response is what gets lost
             throw new DurableExecutionClientError("Injected crash after checkpoint " + checkpoint, { scope: "INVOCATION" });
           }
         }
