@@ -1,0 +1,281 @@
+import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type SourceFile } from "ts-morph";
+import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { assignStableNames } from "../naming/stable-names.js";
+import { CallClassifier, type CallClass } from "./classify-call.js";
+import { loc, type DurableFunction } from "./discover.js";
+import { awaitedType, findSerializationProblem } from "./serializable.js";
+
+export type OperationKind = "step" | "wait" | "waitForCallback" | "createCallback" | "waitForCondition" | "invoke" | "childContext";
+
+/** One durable operation the compiler will emit, planned on the unmodified program. */
+export interface PlannedOperation {
+  fn: DurableFunction;
+  kind: OperationKind;
+  call: CallExpression | NewExpression;
+  classification: CallClass;
+  label: string;
+  explicitName?: string;
+  /** Stable name (LANGUAGE §4), assigned after the walk. */
+  name: string;
+  /** A synchronous read or effect: the rewrite adds `await` around the step. */
+  needsAwait: boolean;
+  /** Static options, for the manifest. */
+  options: Record<string, unknown>;
+}
+
+export interface FunctionAnalysis {
+  fn: DurableFunction;
+  operations: PlannedOperation[];
+  diagnostics: Diagnostic[];
+}
+
+type Mode = { kind: "body" } | { kind: "nested" } | { kind: "step"; fn: Node };
+
+const FUNCTION_KINDS = new Set([SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, SyntaxKind.FunctionDeclaration, SyntaxKind.MethodDeclaration, SyntaxKind.GetAccessor, SyntaxKind.SetAccessor, SyntaxKind.Constructor]);
+
+/**
+ * Walks one durable function's body: plans an operation for every durable operation, read and
+ * effect in the function's own body, and reports what would break on replay (LANGUAGE §5).
+ */
+export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClassifier): FunctionAnalysis {
+  const file = fn.sourceFile;
+  const operations: PlannedOperation[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const reportedModuleState = new Set<string>();
+  const body = fn.node.getBody();
+  if (!body) return { fn, operations, diagnostics };
+
+  const plan = (call: CallExpression | NewExpression, kind: OperationKind, c: CallClass, extra: Partial<PlannedOperation> = {}) => {
+    operations.push({ fn, kind, call, classification: c, label: c.label, name: "", needsAwait: false, options: {}, ...extra });
+  };
+
+  const visit = (node: Node, mode: Mode): void => {
+    if (FUNCTION_KINDS.has(node.getKind()) && node !== fn.node) {
+      const next: Mode = mode.kind === "body" ? { kind: "nested" } : mode;
+      node.forEachChild((child) => visit(child, next));
+      return;
+    }
+    if (Node.isIdentifier(node)) checkModuleState(node, mode);
+    if (mode.kind === "step") checkCapturedAssignment(node, mode.fn);
+    if (Node.isCallExpression(node) || Node.isNewExpression(node)) {
+      const c = classifier.classify(node);
+      if (handleCall(node, c, mode)) return;
+    }
+    node.forEachChild((child) => visit(child, mode));
+  };
+
+  /** Returns true when the call's children were handled (or must not be visited). */
+  const handleCall = (call: CallExpression | NewExpression, c: CallClass, mode: Mode): boolean => {
+    const calleeNode = call.getExpression();
+    if (c.kind === "timer-callback") {
+      diagnostics.push(createDiagnostic("TimerCallbackInDurableCode", { callee: c.label }, loc(file, calleeNode)));
+      return false;
+    }
+    const isOp = c.kind === "intrinsic" || c.kind === "durable-call" || c.kind === "timer-wait";
+    if (mode.kind === "step" && isOp) {
+      diagnostics.push(createDiagnostic("DurableOperationInStep", { callee: c.label }, loc(file, calleeNode)));
+      return false;
+    }
+    if (mode.kind === "nested") {
+      if (isOp) diagnostics.push(createDiagnostic("DurableOperationInNestedFunction", { callee: c.label }, loc(file, calleeNode)));
+      else if (c.kind === "nondeterministic" || c.kind === "effect") {
+        diagnostics.push(createDiagnostic("EffectInNestedFunction", { callee: c.label }, loc(file, calleeNode)));
+      }
+      return false;
+    }
+    if (mode.kind === "step") return false;
+    // The durable function's own body.
+    switch (c.kind) {
+      case "nondeterministic":
+      case "effect": {
+        const isPromise = c.kind === "effect" && !!call.getType().getProperty("then");
+        plan(call, "step", c, { needsAwait: !isPromise });
+        checkResult(call, c.label, isPromise);
+        return true; // arguments run inside the step
+      }
+      case "timer-wait":
+        plan(call, "wait", c);
+        return true;
+      case "durable-call":
+        plan(call, "childContext", c);
+        checkResult(call, c.label, true);
+        return false;
+      case "intrinsic":
+        return handleIntrinsic(call as CallExpression, c);
+      default:
+        return false;
+    }
+  };
+
+  const handleIntrinsic = (call: CallExpression, c: Extract<CallClass, { kind: "intrinsic" }>): boolean => {
+    const args = call.getArguments();
+    const visitArg = (i: number, mode: Mode) => {
+      const a = args[i];
+      if (a) visit(a, mode);
+    };
+    const asStepBody = (i: number) => {
+      const a = args[i];
+      if (a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a))) a.forEachChild((ch) => visit(ch, { kind: "step", fn: a }));
+      else visitArg(i, { kind: "body" });
+    };
+    switch (c.intrinsic) {
+      case "sleep":
+        plan(call, "wait", c, { options: staticOptions({ duration: args[0] }) });
+        visitArg(0, { kind: "body" });
+        return true;
+      case "step": {
+        const nameArg = args[0];
+        let explicitName: string | undefined;
+        if (nameArg && (Node.isStringLiteral(nameArg) || Node.isNoSubstitutionTemplateLiteral(nameArg))) explicitName = nameArg.getLiteralValue();
+        else diagnostics.push(createDiagnostic("DynamicStepName", {}, loc(file, nameArg ?? call.getExpression())));
+        plan(call, "step", c, { ...(explicitName !== undefined ? { explicitName } : { explicitName: "<dynamic>" }), options: staticOptions({ options: args[2] }) });
+        checkResult(call, explicitName ?? "step", true);
+        asStepBody(1);
+        visitArg(2, { kind: "body" });
+        return true;
+      }
+      case "waitForCallback":
+      case "createCallback": {
+        const optionsArg = args[c.intrinsic === "waitForCallback" ? 1 : 0];
+        if (!hasTimeout(optionsArg)) diagnostics.push(createDiagnostic("CallbackWithoutTimeout", { callee: c.intrinsic }, loc(file, call.getExpression())));
+        plan(call, c.intrinsic, c, { options: staticOptions({ options: optionsArg }) });
+        if (c.intrinsic === "waitForCallback") {
+          asStepBody(0);
+          visitArg(1, { kind: "body" });
+        } else visitArg(0, { kind: "body" });
+        return true;
+      }
+      case "waitFor":
+        plan(call, "waitForCondition", c, { options: staticOptions({ options: args[1] }) });
+        asStepBody(0);
+        visitArg(1, { kind: "body" });
+        return true;
+      case "invoke":
+        plan(call, "invoke", c, { options: staticOptions({ functionName: args[0] }) });
+        visitArg(0, { kind: "body" });
+        visitArg(1, { kind: "body" });
+        return true;
+    }
+  };
+
+  const checkResult = (call: CallExpression | NewExpression, operation: string, isPromise: boolean) => {
+    if (Node.isNewExpression(call)) return; // `new Date()` is checkpointed as a number
+    const type = isPromise ? awaitedType(call.getType()) : call.getType();
+    const problem = findSerializationProblem(type, call);
+    if (!problem) return;
+    const at = loc(file, call.getExpression());
+    if (problem.lossy) diagnostics.push(createDiagnostic("LossyResult", { operation, path: problem.path, kind: problem.kind, becomes: problem.becomes ?? "something else" }, at));
+    else diagnostics.push(createDiagnostic("UnserializableResult", { operation, path: problem.path, kind: problem.kind }, at));
+  };
+
+  const checkModuleState = (id: Node, _mode: Mode) => {
+    if (!Node.isIdentifier(id)) return;
+    const parent = id.getParent();
+    if (parent && Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id) return;
+    if (parent && (Node.isPropertyAssignment(parent) || Node.isPropertySignature(parent)) && parent.getNameNode() === id) return;
+    const decl = id.getSymbol()?.getDeclarations()[0];
+    if (!decl || !Node.isVariableDeclaration(decl)) return;
+    const statement = decl.getVariableStatement();
+    if (!statement || statement.getParent() !== decl.getSourceFile() || decl.getSourceFile() !== file) return;
+    if (statement.getDeclarationKind() === "const") return;
+    const name = id.getText();
+    if (reportedModuleState.has(name)) return;
+    reportedModuleState.add(name);
+    diagnostics.push(createDiagnostic("ModuleStateInDurableCode", { access: isWrite(id) ? "writes" : "reads", name }, loc(file, id)));
+  };
+
+  const checkCapturedAssignment = (node: Node, stepFn: Node) => {
+    const target = assignmentTarget(node);
+    if (!target) return;
+    const decl = target.getSymbol()?.getDeclarations()[0];
+    if (!decl || decl.getSourceFile() !== file) return;
+    if (decl.getPos() >= stepFn.getPos() && decl.getEnd() <= stepFn.getEnd()) return;
+    if (Node.isVariableDeclaration(decl) && decl.getVariableStatement()?.getParent() === file) return; // DUR1002
+    diagnostics.push(createDiagnostic("CapturedAssignmentInStep", { name: target.getText() }, loc(file, target)));
+  };
+
+  visit(body, { kind: "body" });
+
+  const names = assignStableNames(
+    fn.name,
+    operations.map((o) => ({ label: o.label, ...(o.explicitName !== undefined ? { explicitName: o.explicitName } : {}) })),
+  );
+  operations.forEach((o, i) => {
+    const assigned = names[i]!;
+    o.name = assigned.name;
+    if (assigned.duplicateExplicit) {
+      diagnostics.push(createDiagnostic("DuplicateStepName", { name: o.explicitName!, function: fn.name, unique: o.name }, loc(file, o.call.getArguments()[0]!)));
+    }
+  });
+  return { fn, operations, diagnostics };
+}
+
+/** The identifier a write goes to (`x = …`, `x += …`, `x++`, `x.y = …` → `x`), if any. */
+export function assignmentTarget(node: Node): Node | undefined {
+  let target: Node | undefined;
+  if (Node.isBinaryExpression(node)) {
+    const op = node.getOperatorToken().getKind();
+    if (op >= SyntaxKind.FirstAssignment && op <= SyntaxKind.LastAssignment) target = node.getLeft();
+  } else if (Node.isPrefixUnaryExpression(node) || Node.isPostfixUnaryExpression(node)) {
+    const op = node.getOperatorToken();
+    if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) target = node.getOperand();
+  }
+  while (target && (Node.isPropertyAccessExpression(target) || Node.isElementAccessExpression(target) || Node.isParenthesizedExpression(target))) {
+    target = target.getExpression();
+  }
+  return target && Node.isIdentifier(target) ? target : undefined;
+}
+
+function isWrite(id: Node): boolean {
+  let node: Node = id;
+  let parent = node.getParent();
+  while (parent && (Node.isPropertyAccessExpression(parent) || Node.isElementAccessExpression(parent)) && parent.getExpression() === node) {
+    node = parent;
+    parent = node.getParent();
+  }
+  if (!parent) return false;
+  if (Node.isBinaryExpression(parent) && parent.getLeft() === node) {
+    const op = parent.getOperatorToken().getKind();
+    return op >= SyntaxKind.FirstAssignment && op <= SyntaxKind.LastAssignment;
+  }
+  return Node.isPrefixUnaryExpression(parent) || Node.isPostfixUnaryExpression(parent);
+}
+
+function hasTimeout(options: Node | undefined): boolean {
+  if (!options) return false;
+  if (Node.isObjectLiteralExpression(options)) {
+    return options.getProperties().some((p) => Node.isSpreadAssignment(p) || ((Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) && p.getName() === "timeout"));
+  }
+  return !!options.getType().getProperty("timeout");
+}
+
+/** Literal option values for the manifest (non-literal values are recorded as their source text). */
+function staticOptions(values: Record<string, Node | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, node] of Object.entries(values)) {
+    if (!node) continue;
+    out[key] = literalValue(node as Expression);
+  }
+  return out;
+}
+
+function literalValue(node: Expression): unknown {
+  if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) return node.getLiteralValue();
+  if (Node.isNumericLiteral(node)) return node.getLiteralValue();
+  if (Node.isTrueLiteral(node)) return true;
+  if (Node.isFalseLiteral(node)) return false;
+  if (Node.isObjectLiteralExpression(node)) {
+    const obj: Record<string, unknown> = {};
+    for (const p of node.getProperties()) {
+      if (Node.isPropertyAssignment(p)) obj[p.getName()] = literalValue(p.getInitializerOrThrow());
+      else obj["…"] = { expression: p.getText() };
+    }
+    return obj;
+  }
+  if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) return { expression: "<function>" };
+  return { expression: node.getText().replace(/\s+/g, " ") };
+}
+
+export function sourceFileOf(fn: DurableFunction): SourceFile {
+  return fn.sourceFile;
+}

@@ -1,0 +1,64 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { compile, formatDiagnostics } from "../index.js";
+import { hasErrors } from "../diagnostics/diagnostic.js";
+import { parseArgs } from "./args.js";
+import type { Command } from "./main.js";
+
+const HELP = `Usage: durablec build [-p tsconfig.json] [--outDir dir] [--watch] [--pretty]
+
+Compiles "use durable" functions into withDurableExecution handlers and emits the whole
+project (ESM JavaScript, .js.map chained to your sources, .d.ts) plus durable.manifest.json.
+Nothing is written when there is an error.
+
+Options:
+  -p, --project <file>  tsconfig.json to build (default: ./tsconfig.json)
+  --outDir <dir>        output directory (default: the tsconfig's outDir)
+  --watch               rebuild when a source file changes
+  --pretty              show a code frame under each diagnostic
+  -h, --help            show this help
+
+Exit codes: 0 built, 1 diagnostics with errors, 2 usage or configuration error.`;
+
+export const build: Command = {
+  summary: "compile durable functions and emit the project",
+  help: HELP,
+  run(argv, io) {
+    const args = parseArgs(argv, {
+      options: { project: { value: true, alias: "p" }, outDir: { value: true }, watch: { value: false }, pretty: { value: false }, help: { value: false, alias: "h" } },
+    });
+    if (args.flags.has("help")) {
+      io.out(HELP);
+      return 0;
+    }
+    const tsconfig = path.resolve(io.cwd, (args.flags.get("project") as string | undefined) ?? "tsconfig.json");
+    const outDir = args.flags.get("outDir") as string | undefined;
+    const pretty = args.flags.has("pretty");
+    const once = () => {
+      const started = performance.now();
+      const result = compile({ tsconfig, ...(outDir ? { outDir: path.resolve(io.cwd, outDir) } : {}) });
+      if (result.diagnostics.length) io.err(formatDiagnostics(result.diagnostics, { cwd: io.cwd, pretty }));
+      const configError = result.diagnostics.some((d) => d.code.startsWith("DUR5") && d.category === "error");
+      if (configError) return 2;
+      if (hasErrors(result.diagnostics)) return 1;
+      const emitted = [...result.outputs.keys()].filter((f) => f.endsWith(".js")).length;
+      io.out(`durablec: built ${emitted} module(s), ${Object.keys(result.manifest.entries).length} entry(ies) into ${path.relative(io.cwd, result.outDir ?? ".") || "."} in ${Math.round(performance.now() - started)} ms`);
+      return 0;
+    };
+    const code = once();
+    if (!args.flags.has("watch")) return code;
+    return new Promise<number>(() => {
+      const root = path.dirname(tsconfig);
+      let timer: NodeJS.Timeout | undefined;
+      io.out("durablec: watching for changes");
+      fs.watch(root, { recursive: true }, (_event, name) => {
+        if (!name || /node_modules|(^|[\\/])\.|dist[\\/]/.test(name) || !/\.(ts|tsx|mts|cts|json)$/.test(name)) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          io.out(`durablec: ${name} changed, rebuilding`);
+          once();
+        }, 50);
+      });
+    });
+  },
+};

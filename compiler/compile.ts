@@ -1,0 +1,109 @@
+import * as path from "node:path";
+import type { Project, SourceFile } from "ts-morph";
+import { analyzeDurableFunction, type FunctionAnalysis } from "./analysis/analyze-durable-function.js";
+import { checkHandwrittenHandler } from "./analysis/check-handwritten-handler.js";
+import { CallClassifier } from "./analysis/classify-call.js";
+import { discover, type Discovery } from "./analysis/discover.js";
+import { createDiagnostic, hasErrors, InternalCompilerError, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { EditSet, type Edit } from "./edits/edit-set.js";
+import { buildManifest, type Manifest } from "./emit/manifest.js";
+import type { DecodedMappings } from "./emit/source-map.js";
+import { GeneratedNames, PASSES, type PassContext } from "./passes/index.js";
+import { defaultConfig, type DurableConfig } from "./project/config.js";
+import { fromTsDiagnostic } from "./project/load-project.js";
+
+/** One file after the rewrites: text, a map back to the original, and the edits that made it. */
+export interface RewrittenFile {
+  fileName: string;
+  original: string;
+  code: string;
+  /** Decoded mappings (rewritten → original), high resolution. */
+  mappings: DecodedMappings;
+  edits: readonly Edit[];
+}
+
+export interface TransformResult {
+  diagnostics: Diagnostic[];
+  /** Only files with durable code; empty when there are errors. */
+  files: Map<string, RewrittenFile>;
+  analyses: FunctionAnalysis[];
+  discovery?: Discovery;
+  manifest: Manifest;
+}
+
+export interface TransformProjectOptions {
+  rootDir: string;
+  config?: DurableConfig;
+  /** Files to compile (default: every non-declaration file of the project outside node_modules). */
+  files?: readonly SourceFile[];
+  /** Report TypeScript's syntactic and semantic errors first (default true). */
+  typeCheck?: boolean;
+}
+
+export function projectSourceFiles(project: Project): SourceFile[] {
+  return project.getSourceFiles().filter((f) => !f.isDeclarationFile() && !f.isInNodeModules());
+}
+
+/**
+ * Analyses the unmodified program and rewrites every file with durable code. User mistakes come
+ * back as diagnostics; nothing is rewritten when there is an error.
+ */
+export function transformProject(project: Project, options: TransformProjectOptions): TransformResult {
+  const files = options.files ?? projectSourceFiles(project);
+  const empty: TransformResult = { diagnostics: [], files: new Map(), analyses: [], manifest: { version: 1, entries: {} } };
+  if (options.typeCheck !== false) {
+    const program = project.getProgram().compilerObject;
+    const tsDiagnostics: Diagnostic[] = [];
+    for (const file of files) {
+      const sf = program.getSourceFile(file.getFilePath());
+      if (!sf) continue;
+      const syntactic = program.getSyntacticDiagnostics(sf);
+      tsDiagnostics.push(...syntactic.map(fromTsDiagnostic));
+      if (syntactic.length === 0) tsDiagnostics.push(...program.getSemanticDiagnostics(sf).map(fromTsDiagnostic));
+    }
+    if (hasErrors(tsDiagnostics)) return { ...empty, diagnostics: tsDiagnostics };
+  }
+
+  const discovery = discover(files);
+  const config = options.config ?? defaultConfig();
+  const classifier = new CallClassifier(discovery.functions, config, options.rootDir);
+  const diagnostics: Diagnostic[] = [...discovery.diagnostics];
+  const analyses = discovery.functions.map((fn) => analyzeDurableFunction(fn, classifier));
+  for (const a of analyses) diagnostics.push(...a.diagnostics);
+  for (const h of discovery.handwritten) diagnostics.push(...checkHandwrittenHandler(h, classifier));
+  const manifest = buildManifest(analyses, options.rootDir);
+  if (hasErrors(diagnostics)) return { diagnostics, files: new Map(), analyses, discovery, manifest };
+
+  const namesByFile = new Map<SourceFile, GeneratedNames>();
+  const namesOf = (file: SourceFile) => {
+    let names = namesByFile.get(file);
+    if (!names) namesByFile.set(file, (names = new GeneratedNames(file)));
+    return names;
+  };
+  const rewritten = new Map<string, RewrittenFile>();
+  const touched = new Set<SourceFile>([...discovery.fileDirectives.keys(), ...analyses.map((a) => a.fn.sourceFile)]);
+  try {
+    for (const file of touched) {
+      const fileName = path.normalize(file.getFilePath());
+      const edits = new EditSet(fileName, file.getFullText());
+      const fileDirective = discovery.fileDirectives.get(file);
+      const context: PassContext = {
+        file,
+        edits,
+        functions: analyses.filter((a) => a.fn.sourceFile === file),
+        names: namesOf(file),
+        namesOf,
+        imports: { withDurableExecution: false, DurableContext: false, internal: false, inners: new Map() },
+        ...(fileDirective ? { fileDirective } : {}),
+      };
+      for (const pass of PASSES) pass.run(context);
+      const s = edits.apply();
+      const map = s.generateDecodedMap({ hires: true, source: fileName, includeContent: false });
+      rewritten.set(fileName, { fileName, original: edits.original, code: s.toString(), mappings: map.mappings as DecodedMappings, edits: edits.edits });
+    }
+  } catch (error) {
+    const problem = error instanceof InternalCompilerError ? error.message : (error as Error).stack ?? String(error);
+    return { diagnostics: [...diagnostics, createDiagnostic("InternalError", { problem })], files: new Map(), analyses, discovery, manifest };
+  }
+  return { diagnostics, files: rewritten, analyses, discovery, manifest };
+}

@@ -1,0 +1,146 @@
+/**
+ * `durablec/compiler`: the programmatic API under the CLI.
+ *
+ * @example
+ * ```ts
+ * import { compile, formatDiagnostics } from "durablec/compiler";
+ * const result = compile({ tsconfig: "tsconfig.json" });
+ * if (result.diagnostics.length) console.error(formatDiagnostics(result.diagnostics));
+ * ```
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Project } from "ts-morph";
+import { transformProject, type RewrittenFile } from "./compile.js";
+import { createDiagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { formatDiagnostics as formatWith, type FormatOptions } from "./diagnostics/format.js";
+import { emitProject, writeOutputs } from "./emit/emit-project.js";
+import type { Manifest } from "./emit/manifest.js";
+import { loadDurableConfig, parseDurableConfig, type DurableConfig } from "./project/config.js";
+import { loadProjectFromFiles, loadProjectFromTsconfig } from "./project/load-project.js";
+
+export interface CompileOptions {
+  /** Path of a tsconfig.json. Default: `tsconfig.json` in the current directory, unless `files` is given. */
+  tsconfig?: string;
+  /** In-memory sources (path → text), resolved against `baseDir` (imports still resolve on disk). */
+  files?: Record<string, string>;
+  /** Base directory of `files` (default: cwd). */
+  baseDir?: string;
+  /** Output directory; overrides the tsconfig's `outDir`. */
+  outDir?: string;
+  /** Write the outputs to disk (default true when compiling a tsconfig). */
+  write?: boolean;
+  /** Skip emitting: analyse and rewrite only (what `durablec check` does). */
+  noEmit?: boolean;
+  /** Overrides `durable.config.json`. */
+  config?: DurableConfig;
+  /** Reuse an existing ts-morph Project (watch mode). */
+  project?: Project;
+}
+
+export interface CompileResult {
+  diagnostics: Diagnostic[];
+  /** Rewritten TypeScript of the files with durable code. */
+  files: Map<string, RewrittenFile>;
+  manifest: Manifest;
+  /** Emitted files (absolute path → text); empty when there are errors or `noEmit`. */
+  outputs: Map<string, string>;
+  outDir?: string;
+  rootDir: string;
+  project?: Project;
+}
+
+/** Compiles a project: analysis, rewrites, emit. No output is written when there is any error. */
+export function compile(options: CompileOptions = {}): CompileResult {
+  const cwd = process.cwd();
+  let loaded;
+  if (options.project) loaded = { project: options.project, rootDir: options.baseDir ?? cwd, diagnostics: [] as Diagnostic[] };
+  else if (options.files && !options.tsconfig) loaded = loadProjectFromFiles(options.files, path.resolve(options.baseDir ?? cwd));
+  else loaded = loadProjectFromTsconfig(options.tsconfig ?? path.join(cwd, "tsconfig.json"));
+  const rootDir = loaded.rootDir;
+  const empty = { files: new Map(), manifest: { version: 1 as const, entries: {} }, outputs: new Map(), rootDir };
+  if (hasErrors(loaded.diagnostics) || !loaded.project) return { ...empty, diagnostics: loaded.diagnostics };
+
+  let config = options.config;
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  if (!config) {
+    const c = loadDurableConfig(rootDir);
+    diagnostics.push(...c.diagnostics);
+    config = c.config;
+  }
+  if (hasErrors(diagnostics)) return { ...empty, diagnostics, project: loaded.project };
+
+  const transformed = transformProject(loaded.project, { rootDir, config });
+  diagnostics.push(...transformed.diagnostics);
+  const base = { files: transformed.files, manifest: transformed.manifest, rootDir, project: loaded.project };
+  if (hasErrors(diagnostics) || options.noEmit) return { ...base, diagnostics, outputs: new Map() };
+
+  const emitted = emitProject(loaded.project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}) });
+  diagnostics.push(...emitted.diagnostics);
+  if (hasErrors(diagnostics)) return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
+  if (options.write ?? !options.files) writeOutputs(emitted.outputs);
+  return { ...base, diagnostics, outputs: emitted.outputs, outDir: emitted.outDir };
+}
+
+export interface TransformOutput {
+  /** The rewritten TypeScript (the input unchanged when it has no durable code). */
+  code: string;
+  diagnostics: Diagnostic[];
+  manifest: Manifest;
+  file?: RewrittenFile;
+}
+
+/**
+ * Rewrites one file and returns the TypeScript source (what `durablec transform` prints).
+ * The file's imports resolve on disk from its directory.
+ */
+export function transform(fileName: string, source?: string, options: { config?: DurableConfig } = {}): TransformOutput {
+  const abs = path.resolve(fileName);
+  let text = source;
+  if (text === undefined) {
+    try {
+      text = fs.readFileSync(abs, "utf8");
+    } catch (error) {
+      return { code: "", manifest: { version: 1, entries: {} }, diagnostics: [createDiagnostic("ConfigNotFound", { path: fileName, reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message })] };
+    }
+  }
+  const dir = path.dirname(abs);
+  const { project } = loadProjectFromFiles({ [abs]: text }, dir);
+  let config = options.config;
+  const diagnostics: Diagnostic[] = [];
+  if (!config) {
+    const c = loadDurableConfig(dir);
+    diagnostics.push(...c.diagnostics);
+    config = c.config;
+  }
+  const result = transformProject(project, { rootDir: dir, config, files: [project.getSourceFileOrThrow(abs)] });
+  diagnostics.push(...result.diagnostics);
+  const file = result.files.get(path.normalize(abs));
+  return { code: file?.code ?? text, diagnostics, manifest: result.manifest, ...(file ? { file } : {}) };
+}
+
+/** Diagnostics in tsc's format (`src/a.ts(12,5): error DUR1001: …`), relative to `cwd`. */
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: Partial<FormatOptions> = {}): string {
+  const cache = new Map<string, string | undefined>();
+  const readFile =
+    options.readFile ??
+    ((f: string) => {
+      if (!cache.has(f)) {
+        try {
+          cache.set(f, fs.readFileSync(f, "utf8"));
+        } catch {
+          cache.set(f, undefined);
+        }
+      }
+      return cache.get(f);
+    });
+  return formatWith(diagnostics, { ...options, readFile });
+}
+
+export { Codes, CodesByNumber, type DiagnosticCategory, type DiagnosticDefinition } from "./diagnostics/codes.js";
+export { type Diagnostic, hasErrors } from "./diagnostics/diagnostic.js";
+export { diagnosticMessage, formatErrorsBaseline } from "./diagnostics/format.js";
+export { assignStableNames } from "./naming/stable-names.js";
+export { DurableConfigSchema, parseDurableConfig, type DurableConfig } from "./project/config.js";
+export type { Manifest, ManifestEntry, ManifestOperation } from "./emit/manifest.js";
+export { transformProject, type RewrittenFile, type TransformResult } from "./compile.js";

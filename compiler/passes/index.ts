@@ -1,0 +1,24 @@
+/**
+ * The one place that decides the order of the rewrites. Every pass reads the unmodified program
+ * (through the analyses) and adds text edits to the file's edit set; no pass calls another.
+ */
+import type { Pass } from "./pass-context.js";
+import { rewriteDurableCallsToChildContexts } from "./rewrite-durable-calls-to-child-contexts.js";
+import { rewriteEffectsToSteps } from "./rewrite-effects-to-steps.js";
+import { rewriteEntriesToHandlers } from "./rewrite-entries-to-handlers.js";
+import { rewriteImports } from "./rewrite-imports.js";
+import { rewriteIntrinsics } from "./rewrite-intrinsics.js";
+import { rewriteTimersToWait } from "./rewrite-timers-to-wait.js";
+
+export const PASSES: readonly { name: string; run: Pass }[] = [
+  { name: "rewrite-effects-to-steps", run: rewriteEffectsToSteps },
+  { name: "rewrite-timers-to-wait", run: rewriteTimersToWait },
+  { name: "rewrite-intrinsics", run: rewriteIntrinsics },
+  { name: "rewrite-durable-calls-to-child-contexts", run: rewriteDurableCallsToChildContexts },
+  { name: "rewrite-entries-to-handlers", run: rewriteEntriesToHandlers },
+  // Last: it needs to know which imports the other passes used.
+  { name: "rewrite-imports", run: rewriteImports },
+];
+
+export type { Pass, PassContext } from "./pass-context.js";
+export { GeneratedNames } from "./pass-context.js";

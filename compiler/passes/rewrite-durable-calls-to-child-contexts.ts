@@ -1,0 +1,36 @@
+/**
+ * A durable function called from durable code runs in its own child context, so its operations
+ * are grouped under its name and get replay-safe ids.
+ *
+ *   const r = await reserve(item);   →  const r = await ctx.runInChildContext("checkout/reserve", (ctx) => reserve(ctx, item));
+ *   await notify(order);  // entry   →  await ctx.runInChildContext("checkout/notify", (ctx) => notify$durable(ctx, order));
+ */
+import { openParenOf, operationsOf, str, type PassContext } from "./pass-context.js";
+
+const PASS = "rewrite-durable-calls-to-child-contexts";
+
+export function rewriteDurableCallsToChildContexts(context: PassContext): void {
+  const { edits, names } = context;
+  for (const op of operationsOf(context)) {
+    if (op.classification.kind !== "durable-call") continue;
+    const { target, via } = op.classification;
+    const call = op.call;
+    const callee = call.getExpression();
+    const ctx = names.ctx;
+    edits.head(call.getStart(), call.getEnd(), `${ctx}.runInChildContext(${str(op.name)}, (${ctx}) => `, PASS);
+    edits.tail(call.getStart(), call.getEnd(), ")", PASS);
+    if (target.isEntry) {
+      let local: string;
+      if (target.sourceFile === context.file) local = names.inner(target.name);
+      else {
+        const specifier = via?.moduleSpecifier;
+        if (!specifier) throw new Error(`durable call to ${target.name} in another module without an import`);
+        local = names.importedInner(specifier, target.name);
+        context.imports.inners.set(local, { moduleSpecifier: specifier, importedName: context.namesOf(target.sourceFile).inner(target.name), local });
+      }
+      edits.replace(callee.getStart(), callee.getEnd(), local, PASS);
+    }
+    const paren = openParenOf(call);
+    edits.tail(paren.getStart(), paren.getEnd(), `${ctx}${call.getArguments().length ? ", " : ""}`, PASS);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Nondeterministic reads and effects become steps; only the call goes into the step, so
+ * assignments stay outside and state flows through return values.
+ *
+ *   total += await price(item);          →  total += await ctx.step("checkout/price", async () => price(item));
+ *   const at = Date.now();               →  const at = await ctx.step("checkout/Date.now", async () => Date.now());
+ *   const d = new Date();                →  const d = new Date(await ctx.step("checkout/new Date", async () => Date.now()));
+ */
+import { Node } from "ts-morph";
+import { needsParentheses, operationsOf, str, type PassContext } from "./pass-context.js";
+
+const PASS = "rewrite-effects-to-steps";
+
+export function rewriteEffectsToSteps(context: PassContext): void {
+  const { edits, names } = context;
+  for (const op of operationsOf(context)) {
+    if (op.kind !== "step" || (op.classification.kind !== "effect" && op.classification.kind !== "nondeterministic")) continue;
+    const call = op.call;
+    const start = call.getStart();
+    const end = call.getEnd();
+    if (Node.isNewExpression(call)) {
+      edits.replace(start, end, `new Date(await ${names.ctx}.step(${str(op.name)}, async () => Date.now()))`, PASS);
+      continue;
+    }
+    const wrap = op.needsAwait && needsParentheses(call);
+    const open = `${wrap ? "(" : ""}${op.needsAwait ? "await " : ""}${names.ctx}.step(${str(op.name)}, async () => `;
+    edits.head(start, end, open, PASS);
+    edits.tail(start, end, wrap ? "))" : ")", PASS);
+  }
+}

@@ -1,0 +1,61 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+
+/**
+ * `durable.config.json`, next to the tsconfig. Every field is optional.
+ *
+ * ```json
+ * { "effects": { "deterministic": ["lodash#cloneDeep", "src/clock.ts#today"],
+ *                "effectful": ["./src/cache.ts#lookup", "left-pad#leftPad"] } }
+ * ```
+ * A reference is `<module>#<name>`: `<module>` is a package name (`stripe`, `@aws-sdk/client-s3`,
+ * `node:fs`) or a project file path relative to the config file; `<name>` is the exported
+ * function, or `Class.method`, or `*` for every function of the module.
+ */
+export const DurableConfigSchema = z
+  .object({
+    effects: z
+      .object({
+        deterministic: z.array(z.string().regex(/^[^#]+#[\w$.*]+$/, "expected '<module>#<name>'")).default([]),
+        effectful: z.array(z.string().regex(/^[^#]+#[\w$.*]+$/, "expected '<module>#<name>'")).default([]),
+      })
+      .strict()
+      .default({ deterministic: [], effectful: [] }),
+  })
+  .strict();
+
+export type DurableConfig = z.infer<typeof DurableConfigSchema>;
+
+export const CONFIG_FILE_NAME = "durable.config.json";
+
+export function defaultConfig(): DurableConfig {
+  return { effects: { deterministic: [], effectful: [] } };
+}
+
+/** Reads and validates `durable.config.json` in `dir`; a missing file is the default config. */
+export function loadDurableConfig(dir: string): { config: DurableConfig; diagnostics: Diagnostic[]; file?: string } {
+  const file = path.join(dir, CONFIG_FILE_NAME);
+  if (!fs.existsSync(file)) return { config: defaultConfig(), diagnostics: [] };
+  return parseDurableConfig(fs.readFileSync(file, "utf8"), file);
+}
+
+export function parseDurableConfig(text: string, file: string): { config: DurableConfig; diagnostics: Diagnostic[]; file: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return {
+      config: defaultConfig(),
+      file,
+      diagnostics: [createDiagnostic("InvalidConfig", { problem: `not valid JSON (${(error as Error).message})` }, { file, start: 0, length: 1 })],
+    };
+  }
+  const result = DurableConfigSchema.safeParse(json);
+  if (!result.success) {
+    const problem = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    return { config: defaultConfig(), file, diagnostics: [createDiagnostic("InvalidConfig", { problem }, { file, start: 0, length: 1 })] };
+  }
+  return { config: result.data, diagnostics: [], file };
+}

@@ -1,0 +1,66 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Project, ts } from "ts-morph";
+import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+
+export interface LoadedProject {
+  project: Project;
+  /** Directory of the tsconfig (or the base directory of in-memory files). */
+  rootDir: string;
+  tsconfigPath?: string;
+  diagnostics: Diagnostic[];
+}
+
+/** Compiler options used when no tsconfig is given (in-memory files, `durablec transform`). */
+export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  declaration: true,
+  sourceMap: true,
+  lib: ["lib.es2023.d.ts"],
+  types: ["node"],
+};
+
+/** Loads a ts-morph Project from a tsconfig.json; problems come back as diagnostics. */
+export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
+  const abs = path.resolve(tsconfigPath);
+  const rootDir = path.dirname(abs);
+  if (!fs.existsSync(abs)) {
+    return { project: undefined as never, rootDir, diagnostics: [createDiagnostic("ConfigNotFound", { path: tsconfigPath, reason: "no such file" })] };
+  }
+  try {
+    const project = new Project({ tsConfigFilePath: abs });
+    const configDiagnostics = project.getConfigFileParsingDiagnostics?.() ?? [];
+    const diagnostics = configDiagnostics.map((d) => fromTsDiagnostic(d.compilerObject));
+    return { project, rootDir, tsconfigPath: abs, diagnostics };
+  } catch (error) {
+    return { project: undefined as never, rootDir, diagnostics: [createDiagnostic("ConfigNotFound", { path: tsconfigPath, reason: (error as Error).message })] };
+  }
+}
+
+/**
+ * A Project over in-memory file contents, resolved against the real file system (node_modules)
+ * from `baseDir`. Used by tests and by `durablec transform`.
+ */
+export function loadProjectFromFiles(files: Record<string, string>, baseDir: string, options?: ts.CompilerOptions): LoadedProject {
+  const project = new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...options }, skipAddingFilesFromTsConfig: true });
+  for (const [name, text] of Object.entries(files)) {
+    project.createSourceFile(path.resolve(baseDir, name), text, { overwrite: true });
+  }
+  return { project, rootDir: baseDir, diagnostics: [] };
+}
+
+/** A TypeScript diagnostic as a durablec diagnostic (code `TSnnnn`). */
+export function fromTsDiagnostic(d: ts.Diagnostic): Diagnostic {
+  const category = d.category === ts.DiagnosticCategory.Error ? "error" : d.category === ts.DiagnosticCategory.Warning ? "warning" : "info";
+  return {
+    code: `TS${d.code}`,
+    category,
+    ...(d.file ? { file: d.file.fileName, start: d.start ?? 0, length: d.length ?? 1 } : {}),
+    data: { message: ts.flattenDiagnosticMessageText(d.messageText, "\n") },
+  };
+}
