@@ -5,7 +5,8 @@
 export const MIGRATIONS: readonly string[] = [
   /* 1: executions, operations, history, callbacks, invocations */ `
   CREATE TABLE executions (
-    arn                TEXT PRIMARY KEY,
+    xid                INTEGER PRIMARY KEY,      -- compact key for the operations and events of the execution
+    arn                TEXT NOT NULL UNIQUE,
     name               TEXT NOT NULL,
     function_name      TEXT NOT NULL,
     status             TEXT NOT NULL,            -- RUNNING | SUCCEEDED | FAILED | TIMED_OUT | STOPPED
@@ -33,7 +34,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX executions_start ON executions (start_ts);
 
   CREATE TABLE operations (
-    execution_arn TEXT NOT NULL,
+    xid           INTEGER NOT NULL,              -- executions.xid
     id            TEXT NOT NULL,
     seq           INTEGER NOT NULL,
     parent_id     TEXT,
@@ -42,17 +43,17 @@ export const MIGRATIONS: readonly string[] = [
     data          TEXT NOT NULL,                 -- the wire Operation as JSON
     wake_at       INTEGER,                       -- wait end, retry time, callback deadline
     updated       INTEGER NOT NULL DEFAULT 0,    -- changed by the service since the last invocation
-    PRIMARY KEY (execution_arn, id)
+    PRIMARY KEY (xid, id)
   ) WITHOUT ROWID;
-  CREATE UNIQUE INDEX operations_seq ON operations (execution_arn, seq);
-  CREATE INDEX operations_wake ON operations (execution_arn, wake_at) WHERE wake_at IS NOT NULL;
-  CREATE INDEX operations_updated ON operations (execution_arn) WHERE updated = 1;
+  CREATE UNIQUE INDEX operations_seq ON operations (xid, seq);
+  CREATE INDEX operations_wake ON operations (xid, wake_at) WHERE wake_at IS NOT NULL;
+  CREATE INDEX operations_updated ON operations (xid) WHERE updated = 1;
 
   CREATE TABLE events (
-    execution_arn TEXT NOT NULL,
+    xid           INTEGER NOT NULL,              -- executions.xid
     event_id      INTEGER NOT NULL,
     data          TEXT NOT NULL,
-    PRIMARY KEY (execution_arn, event_id)
+    PRIMARY KEY (xid, event_id)
   ) WITHOUT ROWID;
 
   CREATE TABLE callbacks (

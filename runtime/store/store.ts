@@ -167,6 +167,19 @@ export class Store {
   #groupOpen = false;
   #groupTimer: NodeJS.Timeout | undefined;
 
+  readonly #xids = new Map<string, number>();
+
+  /** The compact key under which an execution's operations and events are stored. */
+  #xid(arn: string): number {
+    let xid = this.#xids.get(arn);
+    if (xid === undefined) {
+      const row = this.#stmt(`SELECT xid FROM executions WHERE arn = ?`).get(arn) as { xid: number } | undefined;
+      xid = row?.xid ?? -1; // unknown executions own nothing
+      if (row) this.#xids.set(arn, xid);
+    }
+    return xid;
+  }
+
   #stmt(sql: string): Database.Statement {
     let s = this.#statements.get(sql);
     if (!s) {
@@ -273,61 +286,61 @@ export class Store {
   // ---- operations ----------------------------------------------------------------------------
 
   getOperation(arn: string, id: string): OperationRow | undefined {
-    return this.#stmt(`SELECT * FROM operations WHERE execution_arn = ? AND id = ?`).get(arn, id) as
+    return this.#stmt(`SELECT * FROM operations WHERE xid = ? AND id = ?`).get(this.#xid(arn), id) as
       | OperationRow
       | undefined;
   }
 
   insertOperation(row: OperationRow): void {
     this.#stmt(
-      `INSERT INTO operations (execution_arn, id, seq, parent_id, type, status, data, wake_at, updated)
-       VALUES (@execution_arn, @id, @seq, @parent_id, @type, @status, @data, @wake_at, @updated)`,
-    ).run(row);
+      `INSERT INTO operations (xid, id, seq, parent_id, type, status, data, wake_at, updated)
+       VALUES (@xid, @id, @seq, @parent_id, @type, @status, @data, @wake_at, @updated)`,
+    ).run({ ...row, xid: this.#xid(row.execution_arn) });
   }
 
   updateOperation(arn: string, id: string, status: string, data: string, wakeAt: number | null, updated: number): void {
     this.#stmt(
-      `UPDATE operations SET status = ?, data = ?, wake_at = ?, updated = ? WHERE execution_arn = ? AND id = ?`,
-    ).run(status, data, wakeAt, updated, arn, id);
+      `UPDATE operations SET status = ?, data = ?, wake_at = ?, updated = ? WHERE xid = ? AND id = ?`,
+    ).run(status, data, wakeAt, updated, this.#xid(arn), id);
   }
 
   listOperations(arn: string): OperationRow[] {
-    return this.#stmt(`SELECT * FROM operations WHERE execution_arn = ? ORDER BY seq`).all(arn) as OperationRow[];
+    return this.#stmt(`SELECT * FROM operations WHERE xid = ? ORDER BY seq`).all(this.#xid(arn)) as OperationRow[];
   }
 
   dueOperations(arn: string, now: number): OperationRow[] {
     return this.#stmt(
-      `SELECT * FROM operations WHERE execution_arn = ? AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at, seq`,
-    ).all(arn, now) as OperationRow[];
+      `SELECT * FROM operations WHERE xid = ? AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at, seq`,
+    ).all(this.#xid(arn), now) as OperationRow[];
   }
 
   minOperationWake(arn: string): number | undefined {
-    const r = this.#stmt(`SELECT MIN(wake_at) AS t FROM operations WHERE execution_arn = ? AND wake_at IS NOT NULL`).get(
-      arn,
+    const r = this.#stmt(`SELECT MIN(wake_at) AS t FROM operations WHERE xid = ? AND wake_at IS NOT NULL`).get(
+      this.#xid(arn),
     ) as { t: number | null };
     return r.t ?? undefined;
   }
 
   updatedOperations(arn: string): OperationRow[] {
-    return this.#stmt(`SELECT * FROM operations WHERE execution_arn = ? AND updated = 1`).all(arn) as OperationRow[];
+    return this.#stmt(`SELECT * FROM operations WHERE xid = ? AND updated = 1`).all(this.#xid(arn)) as OperationRow[];
   }
 
   /** Ids of operations the service changed since the last invocation; clears the marks. */
   takeUpdatedOperationIds(arn: string): string[] {
-    const ids = (this.#stmt(`SELECT id FROM operations WHERE execution_arn = ? AND updated = 1`).all(arn) as { id: string }[]).map(
+    const ids = (this.#stmt(`SELECT id FROM operations WHERE xid = ? AND updated = 1`).all(this.#xid(arn)) as { id: string }[]).map(
       (r) => r.id,
     );
-    if (ids.length) this.#stmt(`UPDATE operations SET updated = 0 WHERE execution_arn = ? AND updated = 1`).run(arn);
+    if (ids.length) this.#stmt(`UPDATE operations SET updated = 0 WHERE xid = ? AND updated = 1`).run(this.#xid(arn));
     return ids;
   }
 
   /** Operations still waiting on something outside the handler. */
   countPendingOperations(arn: string): number {
     const r = this.#stmt(
-      `SELECT COUNT(*) AS n FROM operations WHERE execution_arn = ? AND (
+      `SELECT COUNT(*) AS n FROM operations WHERE xid = ? AND (
          (type IN ('WAIT', 'CALLBACK', 'CHAINED_INVOKE') AND status = 'STARTED') OR
          (type = 'STEP' AND status IN ('PENDING', 'READY')))`,
-    ).get(arn) as { n: number };
+    ).get(this.#xid(arn)) as { n: number };
     return r.n;
   }
 
@@ -359,13 +372,13 @@ export class Store {
   // ---- history -------------------------------------------------------------------------------
 
   insertEvent(arn: string, eventId: number, data: string): void {
-    this.#stmt(`INSERT INTO events (execution_arn, event_id, data) VALUES (?, ?, ?)`).run(arn, eventId, data);
+    this.#stmt(`INSERT INTO events (xid, event_id, data) VALUES (?, ?, ?)`).run(this.#xid(arn), eventId, data);
   }
 
   listEvents(arn: string, afterEventId = 0, limit = 1_000_000): string[] {
     return (
-      this.#stmt(`SELECT data FROM events WHERE execution_arn = ? AND event_id > ? ORDER BY event_id LIMIT ?`).all(
-        arn,
+      this.#stmt(`SELECT data FROM events WHERE xid = ? AND event_id > ? ORDER BY event_id LIMIT ?`).all(
+        this.#xid(arn),
         afterEventId,
         limit,
       ) as { data: string }[]
