@@ -5,7 +5,7 @@ import {
   type OperationUpdate,
   type WireOperation,
 } from "@aws/durable-execution-sdk-js";
-import { parseOperation, type ExecutionRow, type ExecutionStatus, type Store } from "../store/store.js";
+import { parseOperation, type ExecutionRow, type ExecutionStatus, type OperationRow, type Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import {
   byteLength,
@@ -23,6 +23,12 @@ import {
  */
 
 type Json = Record<string, unknown>;
+
+/** What one checkpoint has changed so far, written once at its end. */
+interface Batch {
+  ops: Map<string, { op: WireOperation; wakeAt: number | null; row: OperationRow | undefined }>;
+  started: Map<string, string>;
+}
 
 /** History events only a handler's checkpoint produces (as opposed to timers and callbacks). */
 const HANDLER_EVENTS = new Set([
@@ -81,6 +87,12 @@ export function iso(ms: number): string {
 
 export function newToken(bytes = 24): string {
   return randomBytes(bytes).toString("base64url");
+}
+
+/** `<invocation nonce>.<n>` → `<invocation nonce>.<n+1>`. */
+function nextToken(token: string): string {
+  const dot = token.lastIndexOf(".");
+  return dot < 0 ? `${token}.1` : `${token.slice(0, dot)}.${Number(token.slice(dot + 1)) + 1}`;
 }
 
 export class ExecutionService {
@@ -317,12 +329,13 @@ export class ExecutionService {
       const now = this.clock.now();
       const changed = new Map<string, WireOperation>();
       validateBatchShape(updates);
-      const startedInBatch = new Map<string, string>();
+      const batch: Batch = { ops: new Map(), started: new Map() };
       for (const update of updates) {
-        const op = this.#applyUpdate(exec, update, now, startedInBatch);
+        const op = this.#applyUpdate(exec, update, now, batch);
         if (op) changed.set(op.Id!, op);
         if (exec.status !== "RUNNING") break;
       }
+      this.#writeBatch(exec, batch);
       // A wait or retry that fell due while the handler kept running is reported in the response,
       // as the service does; the SDK polls with empty checkpoints to learn of it.
       let due = this.#dueHint.get(arn);
@@ -334,7 +347,8 @@ export class ExecutionService {
       this.#dueHint.set(arn, due);
       exec.checkpoint_count += 1;
       if (exec.status === "RUNNING") {
-        exec.checkpoint_token = newToken();
+        // Unguessable per invocation, then sequential: a stale token never matches again.
+        exec.checkpoint_token = nextToken(exec.checkpoint_token!);
         this.store.saveCheckpointState(arn, exec.checkpoint_token, exec.checkpoint_count, exec.next_event_id, exec.next_op_seq);
         // Changes the service made on its own (a callback that arrived) are visible at once.
         if (exec.runnable) for (const row of this.store.updatedOperations(arn)) if (!changed.has(row.id)) changed.set(row.id, parseOperation(row));
@@ -349,7 +363,17 @@ export class ExecutionService {
   /** Per execution, the earliest operation deadline known to this process (null: none). */
   readonly #dueHint = new Map<string, number | null>();
 
-  #applyUpdate(exec: ExecutionRow, u: OperationUpdate, now: number, startedInBatch: Map<string, string>): WireOperation | undefined {
+  /** Writes the operations a checkpoint changed, once each (a START and its SUCCEED in one batch are one insert). */
+  #writeBatch(exec: ExecutionRow, batch: Batch): void {
+    for (const [id, { op, wakeAt, row }] of batch.ops) {
+      if (row) this.store.updateOperation(exec.arn, id, op.Status as string, JSON.stringify(op), wakeAt, row.updated);
+      else this.#insertOp(exec, op, wakeAt);
+    }
+    batch.ops.clear();
+  }
+
+  #applyUpdate(exec: ExecutionRow, u: OperationUpdate, now: number, batch: Batch): WireOperation | undefined {
+    const startedInBatch = batch.started;
     const type = u.Type as string | undefined;
     const action = u.Action as string | undefined;
     if (!u.Id) reject("EXECUTION", "Operation update must have an Id.");
@@ -365,21 +389,26 @@ export class ExecutionService {
       const size = byteLength(u.Payload);
       if (size > limit) reject("EXECUTION", `Payload of ${type} operation ${u.Name ?? u.Id} is ${size} bytes; the limit is ${limit}.`);
     }
-    if (type === "EXECUTION") return this.#applyExecutionUpdate(exec, u, action as "SUCCEED" | "FAIL", now);
+    if (type === "EXECUTION") {
+      this.#writeBatch(exec, batch);
+      return this.#applyExecutionUpdate(exec, u, action as "SUCCEED" | "FAIL", now);
+    }
 
     if (u.ParentId) {
-      const parentType = startedInBatch.get(u.ParentId) ?? this.store.getOperation(exec.arn, u.ParentId)?.type;
+      const parentType =
+        startedInBatch.get(u.ParentId) ?? (batch.ops.get(u.ParentId)?.op.Type as string | undefined) ?? this.store.getOperation(exec.arn, u.ParentId)?.type;
       if (parentType !== "CONTEXT") reject("EXECUTION", `Invalid parent operation id ${u.ParentId} for operation ${u.Id}.`);
     }
-    const row = this.store.getOperation(exec.arn, u.Id);
-    const current = row ? parseOperation(row) : undefined;
+    const pending = batch.ops.get(u.Id);
+    const row = pending ? pending.row : this.store.getOperation(exec.arn, u.Id);
+    const current = pending ? pending.op : row ? parseOperation(row) : undefined;
     const status = current?.Status as string | undefined;
     const fail = (what: string): never => reject("EXECUTION", `Invalid transition for ${type} operation ${u.Id}: ${what}.`);
     if (action === "FAIL" && u.Payload != null) fail("FAIL cannot carry a Payload");
     if (action === "SUCCEED" && u.Error != null) fail("SUCCEED cannot carry an Error");
 
     let op: WireOperation;
-    let wakeAt: number | null = row?.wake_at ?? null;
+    let wakeAt: number | null = pending ? pending.wakeAt : (row?.wake_at ?? null);
     if (!current) {
       if (action === "CANCEL") fail(`cannot cancel an operation that does not exist`);
       op = {
@@ -552,8 +581,7 @@ export class ExecutionService {
       const hint = this.#dueHint.get(exec.arn);
       if (hint !== undefined && (hint === null || wakeAt < hint)) this.#dueHint.set(exec.arn, wakeAt);
     }
-    if (row) this.store.updateOperation(exec.arn, u.Id, op.Status as string, JSON.stringify(op), wakeAt, row.updated);
-    else this.#insertOp(exec, op, wakeAt);
+    batch.ops.set(u.Id, { op, wakeAt, row });
     return op;
   }
 
