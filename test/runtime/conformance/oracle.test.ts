@@ -1,0 +1,95 @@
+/**
+ * Conformance against the official oracle: each handler of the table runs on durablec's runtime
+ * and on `LocalDurableTestRunner` (@aws/durable-execution-sdk-js-testing), and the status, the
+ * result or error, and the `(id, parentId, name, type, subType, status)` operation lists agree.
+ *
+ * This file has its own process (vitest forks per file): `setupTestEnvironment({skipTime:true})`
+ * fakes timers process-wide. durablec's runs here use its VirtualClock and never sleep, so the
+ * fake timers do not disturb them.
+ *
+ * Known differences of the oracle, and what is compared instead:
+ * - It does not enforce service payload limits (256 KB per operation): such cases are not run
+ *   there (`oracle.skip`), and are covered on durablec alone.
+ * - An invoke of an unregistered function rejects `run()` instead of failing the operation:
+ *   not run there.
+ * - Its callback timeouts and heartbeats are real time, so oracle callback timeouts are 1-2 s.
+ * - Its `getOperations()` leaves out the EXECUTION operation; durablec's list is filtered to match.
+ *   Operation lists are compared sorted by id: start order across concurrent branches is not part
+ *   of the protocol.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalDurableTestRunner, WaitingOperationStatus } from "@aws/durable-execution-sdk-js-testing";
+import { cases, resetState, type ConformanceCase } from "./handlers.js";
+import { byId, clean, expectOutcome, runOnDurablec, type Outcome, type OpTuple } from "./drive.js";
+
+beforeAll(async () => {
+  await LocalDurableTestRunner.setupTestEnvironment({ skipTime: true });
+});
+afterAll(async () => {
+  await LocalDurableTestRunner.teardownTestEnvironment();
+});
+
+async function runOnOracle(c: ConformanceCase): Promise<Outcome> {
+  const runner = new LocalDurableTestRunner({ handlerFunction: c.handler });
+  for (const [name, h] of Object.entries(c.setup?.durable ?? {})) runner.registerDurableFunction(name, h);
+  for (const [name, fn] of Object.entries(c.setup?.functions ?? {})) runner.registerFunction(name, async (event: unknown) => fn(event));
+  const scripts = (c.callbacks ?? []).map((s) => ({ s, handle: runner.getOperation(s.op) }));
+  const pending = runner.run({ payload: c.input ?? {} });
+  for (const { s, handle } of scripts) {
+    if ("timeout" in s) continue;
+    // A waitForCallback is answerable once its submitter ran; a plain callback once it started.
+    await handle.waitForData(WaitingOperationStatus.STARTED);
+    if (handle.isWaitForCallback()) await handle.waitForData(WaitingOperationStatus.SUBMITTED);
+    if ("success" in s) await handle.sendCallbackSuccess(s.success);
+    else if ("failure" in s) await handle.sendCallbackFailure(s.failure);
+    else {
+      await handle.sendCallbackHeartbeat();
+      await handle.sendCallbackSuccess(s.heartbeatThen);
+    }
+  }
+  const res = await pending;
+  const status = res.getStatus() as string;
+  const operations: OpTuple[] = res
+    .getOperations()
+    .map((o) =>
+      clean({
+        id: o.getId()!,
+        parentId: o.getParentId(),
+        name: o.getName(),
+        type: o.getType() as string,
+        subType: o.getSubType() as string | undefined,
+        status: o.getStatus() as string,
+      }),
+    )
+    .sort(byId);
+  if (status === "SUCCEEDED") return { status, result: res.getResult(), operations };
+  const err = res.getError();
+  return { status, error: clean({ type: err.errorType, message: err.errorMessage }), operations };
+}
+
+const compared = cases.filter((c) => !(c.oracle && "skip" in c.oracle));
+
+describe("conformance against LocalDurableTestRunner", () => {
+  it("covers at least 25 handlers", () => {
+    expect(compared.length).toBeGreaterThanOrEqual(25);
+  });
+
+  for (const c of compared) {
+    it(c.name, async () => {
+      resetState();
+      const { outcome: ours, rt } = await runOnDurablec(c);
+      await rt.close();
+      resetState();
+      const theirs = await runOnOracle(c);
+      const what = c.oracle && "compare" in c.oracle ? c.oracle.compare : ["status", "result", "operations"];
+      expect(ours.status).toBe(theirs.status);
+      if (what.includes("result")) {
+        expect(ours.result).toEqual(theirs.result);
+        expect(ours.error).toEqual(theirs.error);
+      }
+      if (what.includes("operations")) expect(ours.operations).toEqual(theirs.operations);
+      // And the oracle agrees with what the table says durablec must do.
+      expectOutcome(theirs, c.expect);
+    });
+  }
+});
