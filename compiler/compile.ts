@@ -1,9 +1,9 @@
 import * as path from "node:path";
-import type { Project, SourceFile } from "ts-morph";
+import { Node, SyntaxKind, type Project, type SourceFile } from "ts-morph";
 import { analyzeDurableFunction, type FunctionAnalysis } from "./analysis/analyze-durable-function.js";
 import { checkHandwrittenHandler } from "./analysis/check-handwritten-handler.js";
 import { CallClassifier } from "./analysis/classify-call.js";
-import { discover, type Discovery } from "./analysis/discover.js";
+import { discover, loc, type Discovery } from "./analysis/discover.js";
 import { createDiagnostic, hasErrors, InternalCompilerError, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { EditSet, type Edit } from "./edits/edit-set.js";
 import { buildManifest, type Manifest } from "./emit/manifest.js";
@@ -40,6 +40,24 @@ export interface TransformProjectOptions {
   typeCheck?: boolean;
 }
 
+/** A non-entry durable function receives the context, so ordinary code cannot call it (DUR4007). */
+function checkCallsFromOrdinaryCode(discovery: Discovery): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const durable = new Set<Node>(discovery.functions.map((f) => f.node));
+  for (const fn of discovery.functions) {
+    if (fn.isEntry) continue;
+    for (const call of fn.sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      const callee = call.getExpression();
+      if (!Node.isIdentifier(callee) || callee.getText() !== fn.name) continue;
+      if (callee.getSymbol()?.getDeclarations()[0] !== fn.node) continue;
+      const enclosing = call.getAncestors().find((a) => durable.has(a));
+      if (enclosing) continue;
+      out.push(createDiagnostic("DurableCallerNotDurable", { name: fn.name }, loc(fn.sourceFile, callee)));
+    }
+  }
+  return out;
+}
+
 export function projectSourceFiles(project: Project): SourceFile[] {
   return project.getSourceFiles().filter((f) => !f.isDeclarationFile() && !f.isInNodeModules());
 }
@@ -71,6 +89,7 @@ export function transformProject(project: Project, options: TransformProjectOpti
   const analyses = discovery.functions.map((fn) => analyzeDurableFunction(fn, classifier));
   for (const a of analyses) diagnostics.push(...a.diagnostics);
   for (const h of discovery.handwritten) diagnostics.push(...checkHandwrittenHandler(h, classifier));
+  diagnostics.push(...checkCallsFromOrdinaryCode(discovery));
   const manifest = buildManifest(analyses, options.rootDir);
   if (hasErrors(diagnostics)) return { diagnostics, files: new Map(), analyses, discovery, manifest };
 

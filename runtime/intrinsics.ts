@@ -32,8 +32,11 @@ export interface StepOptions {
 }
 
 export interface CallbackOptions {
-  /** Required: how long the external system has to answer. */
-  timeout: Duration;
+  /**
+   * How long the external system has to answer. Optional in the type so that durablec can
+   * explain why it is required (DUR4003) instead of a generic type error.
+   */
+  timeout?: Duration;
   heartbeatTimeout?: Duration;
 }
 

@@ -21,6 +21,11 @@ export interface PlannedOperation {
   needsAwait: boolean;
   /** Static options, for the manifest. */
   options: Record<string, unknown>;
+  /**
+   * What goes into the step: the call, extended over a chain of synchronous method calls on its
+   * result (`randomBytes(8).toString("hex")`), so the step returns plain data.
+   */
+  extent: Node;
 }
 
 export interface FunctionAnalysis {
@@ -46,7 +51,7 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
   if (!body) return { fn, operations, diagnostics };
 
   const plan = (call: CallExpression | NewExpression, kind: OperationKind, c: CallClass, extra: Partial<PlannedOperation> = {}) => {
-    operations.push({ fn, kind, call, classification: c, label: c.label, name: "", needsAwait: false, options: {}, ...extra });
+    operations.push({ fn, kind, call, classification: c, label: c.label, name: "", needsAwait: false, options: {}, extent: call, ...extra });
   };
 
   const visit = (node: Node, mode: Mode): void => {
@@ -89,9 +94,10 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
       case "nondeterministic":
       case "effect": {
         const isPromise = c.kind === "effect" && !!call.getType().getProperty("then");
-        plan(call, "step", c, { needsAwait: !isPromise });
-        checkResult(call, c.label, isPromise);
-        return true; // arguments run inside the step
+        const extent = isPromise || Node.isNewExpression(call) ? call : methodChainExtent(call);
+        plan(call, "step", c, { needsAwait: !isPromise, extent });
+        checkResult(extent as CallExpression, c.label, isPromise);
+        return true; // arguments and chained calls run inside the step
       }
       case "timer-wait":
         plan(call, "wait", c);
@@ -208,6 +214,27 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
     }
   });
   return { fn, operations, diagnostics };
+}
+
+/**
+ * `a().b().c` → the outermost synchronous member access or method call of the chain that starts
+ * at `call`, so a read like `randomBytes(8).toString("hex")` is checkpointed as its plain result.
+ */
+function methodChainExtent(call: CallExpression | NewExpression): Node {
+  let node: Node = call;
+  for (;;) {
+    const access = node.getParent();
+    if (!access || !Node.isPropertyAccessExpression(access) || access.getExpression() !== node) return node;
+    const outer = access.getParent();
+    if (outer && Node.isCallExpression(outer) && outer.getExpression() === access) {
+      if (outer.getType().getProperty("then")) return node;
+      node = outer;
+      continue;
+    }
+    if (outer && assignmentTarget(outer) !== undefined && Node.isBinaryExpression(outer) && outer.getLeft() === access) return node;
+    if (access.getType().getCallSignatures().length > 0) return node;
+    node = access;
+  }
 }
 
 /** The identifier a write goes to (`x = …`, `x += …`, `x++`, `x.y = …` → `x`), if any. */

@@ -12,7 +12,15 @@ export interface SerializationProblem {
   becomes?: string;
 }
 
-const LOSSY: Record<string, string> = { Date: "an ISO string", Map: "an empty object", Set: "an empty object", RegExp: "an empty object" };
+const TYPED_ARRAYS = ["Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Uint8ClampedArray", "Buffer"];
+const LOSSY: Record<string, string> = {
+  Date: "an ISO string",
+  Map: "an empty object",
+  Set: "an empty object",
+  RegExp: "an empty object",
+  ArrayBuffer: "an empty object",
+  ...Object.fromEntries(TYPED_ARRAYS.map((t) => [t, "an object keyed by index"])),
+};
 
 /**
  * Walks the static type of a step result and returns the first value that JSON cannot represent

@@ -6,6 +6,7 @@ import { UsageError } from "./args.js";
 import { build } from "./build.js";
 import { check } from "./check.js";
 import { transform } from "./transform.js";
+import { RUNTIME_COMMANDS } from "../../runtime/cli/index.js";
 
 export interface CommandIO {
   cwd: string;
@@ -26,6 +27,7 @@ export const COMMANDS: Record<string, Command | (() => Promise<Command>)> = {
   build,
   check,
   transform,
+  ...RUNTIME_COMMANDS,
 };
 
 function usage(): string {

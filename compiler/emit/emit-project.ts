@@ -14,6 +14,8 @@ export interface EmitOptions {
   outDir?: string;
   rootDir: string;
   manifest: Manifest;
+  /** Only type-check the compiled program; emit nothing. */
+  checkOnly?: boolean;
 }
 
 export interface EmitResult {
@@ -31,7 +33,7 @@ export interface EmitResult {
 export function emitProject(project: Project, rewritten: ReadonlyMap<string, RewrittenFile>, options: EmitOptions): EmitResult {
   const base = project.getCompilerOptions();
   const outDir = path.resolve(options.outDir ?? (base.outDir as string | undefined) ?? options.rootDir);
-  const compilerOptions: ts.CompilerOptions = { ...base, outDir, noEmit: false, sourceMap: true, declaration: true, emitDeclarationOnly: false, noEmitOnError: true };
+  const compilerOptions: ts.CompilerOptions = { ...base, outDir, noEmit: false, sourceMap: true, declaration: true, emitDeclarationOnly: false, noEmitOnError: false };
   delete compilerOptions.inlineSourceMap;
   delete compilerOptions.tsBuildInfoFile;
   delete compilerOptions.incremental;
@@ -73,7 +75,7 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
     }
   }
   const outputs = new Map<string, string>();
-  if (diagnostics.length > 0) return { diagnostics, outputs, outDir };
+  if (diagnostics.length > 0 || options.checkOnly) return { diagnostics, outputs, outDir };
 
   const emitted = program.emit(undefined, (fileName, text) => outputs.set(path.resolve(fileName), text));
   for (const d of emitted.diagnostics) diagnostics.push({ code: `TS${d.code}`, category: "error", data: { message: ts.flattenDiagnosticMessageText(d.messageText, " ") } });

@@ -16,13 +16,13 @@ export function rewriteEffectsToSteps(context: PassContext): void {
   for (const op of operationsOf(context)) {
     if (op.kind !== "step" || (op.classification.kind !== "effect" && op.classification.kind !== "nondeterministic")) continue;
     const call = op.call;
-    const start = call.getStart();
-    const end = call.getEnd();
+    const start = op.extent.getStart();
+    const end = op.extent.getEnd();
     if (Node.isNewExpression(call)) {
       edits.replace(start, end, `new Date(await ${names.ctx}.step(${str(op.name)}, async () => Date.now()))`, PASS);
       continue;
     }
-    const wrap = op.needsAwait && needsParentheses(call);
+    const wrap = op.needsAwait && needsParentheses(op.extent);
     const open = `${wrap ? "(" : ""}${op.needsAwait ? "await " : ""}${names.ctx}.step(${str(op.name)}, async () => `;
     edits.head(start, end, open, PASS);
     edits.tail(start, end, wrap ? "))" : ")", PASS);

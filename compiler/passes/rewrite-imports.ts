@@ -66,18 +66,13 @@ export function rewriteImports(context: PassContext): void {
   }
   if (lines.length === 0) return;
   const block = lines.join("\n");
-  const existing = file.getImportDeclarations();
-  const last = existing[existing.length - 1];
-  if (last) {
-    edits.tail(last.getStart(), last.getEnd(), `\n${block}`, PASS);
-    return;
-  }
   const first = file.getStatements().find((s) => s !== context.fileDirective);
-  const at = first ? first.getStart() : file.getEnd();
-  if (context.fileDirective && (!first || context.fileDirective.getEnd() <= at)) {
-    // After the removed directive line, at the start of the next statement.
+  if (first && Node.isImportDeclaration(first)) edits.head(first.getStart(), first.getStart(), `${block}\n`, PASS);
+  else if (context.fileDirective) edits.head(context.fileDirective.getStart(), context.fileDirective.getStart(), `${block}\n`, PASS);
+  else {
+    const at = first ? first.getStart() : file.getEnd();
     edits.head(at, at, `${block}\n\n`, PASS);
-  } else edits.head(at, at, `${block}\n\n`, PASS);
+  }
 }
 
 function isTypePosition(id: Node): boolean {

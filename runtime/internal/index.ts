@@ -36,7 +36,7 @@ export function toDuration(duration: Duration): SdkDuration {
 
 /** Structurally the SDK's `WaitForCallbackConfig` / `CreateCallbackConfig` (not exported by the SDK). */
 export interface CallbackConfig<T> {
-  timeout: SdkDuration;
+  timeout?: SdkDuration;
   heartbeatTimeout?: SdkDuration;
   serdes: { deserialize(data: string | undefined, context: unknown): Promise<T | undefined> };
 }
@@ -55,7 +55,7 @@ const jsonDeserializer = {
 /** Config for `waitForCallback` / `createCallback`: durations converted, payload JSON-parsed. */
 export function callbackConfig<T = any>(options: CallbackOptions): CallbackConfig<T> {
   return {
-    timeout: toDuration(options.timeout),
+    ...(options.timeout !== undefined ? { timeout: toDuration(options.timeout) } : {}),
     ...(options.heartbeatTimeout !== undefined ? { heartbeatTimeout: toDuration(options.heartbeatTimeout) } : {}),
     serdes: jsonDeserializer,
   };
