@@ -332,6 +332,10 @@ export class DurableRuntime {
     }
     let dead = false;
     let crashed = false;
+    // A crashed Lambda is gone: its handler's promise is not awaited (the SDK may never settle
+    // after a failed checkpoint, e.g. the one carrying an oversized execution result).
+    let kill!: () => void;
+    const killed = new Promise<undefined>((resolve) => (kill = () => resolve(undefined)));
     const service = this.service;
     const faults = this.#options.faults;
     const functionName = exec.function_name;
@@ -350,6 +354,7 @@ export class DurableRuntime {
           if (faults.crashAfterCheckpoint({ arn: start.arn, functionName, invocation: start.seq, checkpoint })) {
             dead = crashed = true;
             service.store.flush(); // the k-th checkpoint is on disk; the response is what gets lost
+            kill();
             throw new DurableExecutionClientError("Injected crash after checkpoint " + checkpoint, { scope: "INVOCATION" });
           }
         }
@@ -387,6 +392,7 @@ export class DurableRuntime {
     try {
       const output = await Promise.race([
         registered.handler(event, lambdaContext),
+        killed,
         new Promise<never>((_, rejectTimeout) => {
           timer = setTimeout(
             () => rejectTimeout(Object.assign(new Error(`Task timed out after ${this.#options.invocationTimeoutMs} ms`), { name: "TaskTimedOut" })),

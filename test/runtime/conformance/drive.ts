@@ -48,7 +48,8 @@ export async function driveCase(rt: DurableRuntime, arn: string, c: ConformanceC
     if ("timeout" in script) continue;
     await rt.runUntilIdle({ until: () => !running() || findCallbackId(rt, arn, script.op) !== undefined });
     const id = findCallbackId(rt, arn, script.op);
-    if (!id) break;
+    // An execution that ended (e.g. non-determinism detected) leaves its callback unanswerable.
+    if (!id || !running()) break;
     if ("success" in script) rt.sendCallbackSuccess(id, script.success);
     else if ("failure" in script) rt.sendCallbackFailure(id, script.failure);
     else {

@@ -92,6 +92,12 @@ export interface ConformanceCase {
    */
   effects?: Record<string, { semantics: "at-most-once" | "at-least-once"; max: number }>;
   /**
+   * Other outcomes a run crashed after some checkpoint may legitimately end with. Only
+   * at-most-once steps have one: a crash between the step's START and its end means the body may
+   * or may not have run, so the SDK fails the step (StepInterruptedError) instead of re-running it.
+   */
+  crashOutcomes?: ExpectedOutcome[];
+  /**
    * How the official runner is used as an oracle. Absent: status, result/error and operations are
    * all compared. `skip` names why the case cannot run there at all.
    */
@@ -243,6 +249,13 @@ export const cases: ConformanceCase[] = [
       return { charged, receipt };
     }),
     expect: { status: "SUCCEEDED", result: { charged: "charged", receipt: "sent" } },
+    crashOutcomes: [
+      {
+        status: "FAILED",
+        errorType: "StepError",
+        errorMessage: "The step execution process was initiated but failed to reach completion due to an interruption.",
+      },
+    ],
     effects: {
       "charge-card": { semantics: "at-most-once", max: 1 },
       "send-receipt": { semantics: "at-most-once", max: 1 },

@@ -1,0 +1,62 @@
+/**
+ * Fault injection: every conformance handler, crashed right after checkpoint k for every k
+ * (as a Lambda that dies after the service committed its checkpoint), ends as the crash-free
+ * run does, and no step body runs more often than its semantics allow.
+ */
+import { describe, expect, it } from "vitest";
+import { runWithCrashAtEveryCheckpoint, type CrashRun } from "../../../runtime/testing/index.js";
+import { cases, effects, resetState } from "./handlers.js";
+import { driveCase, expectOutcome, setupCase } from "./drive.js";
+
+function summary(run: CrashRun): { status: string; result?: unknown; error?: { type?: string; message?: string } } {
+  const e = run.execution;
+  return {
+    status: e.status,
+    ...(e.status === "SUCCEEDED" ? { result: e.result } : { error: { type: e.error?.ErrorType, message: e.error?.ErrorMessage } }),
+  };
+}
+
+describe("conformance handlers crashed after every checkpoint", () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const perRun: { crashAfter: number; effects: Record<string, number>; crashed: boolean }[] = [];
+      const runs = await runWithCrashAtEveryCheckpoint(c.handler, {
+        input: c.input,
+        setup: (rt) => setupCase(rt, c, false),
+        beforeRun: () => resetState(),
+        drive: (rt, arn) => driveCase(rt, arn, c),
+        afterRun: (run) => {
+          const crashed = run.runtime.invocations(run.execution.arn).some((i) => i.outcome === "CRASHED");
+          perRun.push({ crashAfter: run.crashAfter, effects: { ...effects }, crashed });
+        },
+      });
+      const [clean, ...crashedRuns] = runs;
+      expectOutcome({ status: clean!.execution.status, result: clean!.execution.result, error: summary(clean!).error }, c.expect);
+      // A run per checkpoint of the crash-free run. (A case whose only checkpoint is refused,
+      // such as an oversized payload, has none.)
+      expect(crashedRuns.length).toBe(clean!.execution.checkpoints);
+      if (crashedRuns.length > 0) expect(perRun.filter((r) => r.crashAfter > 0 && r.crashed).length).toBeGreaterThan(0);
+      let alternatives = 0;
+      for (const run of crashedRuns) {
+        const s = summary(run);
+        const alt = c.crashOutcomes?.find((o) => o.status === s.status && o.errorType === s.error?.type && o.errorMessage === s.error?.message);
+        if (alt) {
+          alternatives++;
+          continue;
+        }
+        expect(s, `crash after checkpoint ${run.crashAfter}`).toEqual(summary(clean!));
+      }
+      // Where an alternative outcome is allowed, it is because the crash hit an interrupted
+      // at-most-once step: then that body did not run twice (checked below) and ran at most once.
+      if (c.crashOutcomes) expect(alternatives).toBeGreaterThan(0);
+      for (const r of perRun) {
+        for (const [key, spec] of Object.entries(c.effects ?? {})) {
+          const n = r.effects[key] ?? 0;
+          const allowed = spec.semantics === "at-most-once" || !r.crashed ? spec.max : spec.max + 1;
+          expect(n, `${key} ran ${n} times with a crash after checkpoint ${r.crashAfter}`).toBeLessThanOrEqual(allowed);
+          if (r.crashAfter === 0) expect(n, key).toBe(spec.max);
+        }
+      }
+    });
+  }
+});
