@@ -1,0 +1,127 @@
+import { RuntimeError } from "../service/errors.js";
+import type { DurableRuntime, ExecutionDescription } from "../service/runtime.js";
+import type { ExecutionStatus } from "../store/store.js";
+import { displayName, formatOperationLine } from "../worker/log.js";
+import { DEFAULT_DB, EXIT, UsageError, guard, intOption, openRuntime, parse, printJson, readJsonArg, type CommandIO } from "./common.js";
+
+export const EXECUTIONS_HELP = `Usage: durablec executions <list|show|history|stop> [args] [options]
+
+  durablec executions list [--status <status>] [--function <name>] [--limit <n>] [--json]
+      Executions, newest first. Status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED.
+  durablec executions show <arn|name> [--json]
+      One execution: status, input, result or error, and its operations.
+  durablec executions history <arn|name> [--json]
+      Its history events (ExecutionStarted, StepSucceeded, WaitStarted, …).
+  durablec executions stop <arn|name> [--error <json>] [--json]
+      Stops a running execution (optional error object {ErrorType, ErrorMessage}).
+
+Common options:
+  --db <file>    Database file (default ${DEFAULT_DB}).
+  --json         Machine-readable output on stdout.
+  -h, --help     Show this help.
+
+An execution is named by its ARN or by its name (when only one execution has it).
+Exit codes: 0 ok, 1 no such execution / not running, 2 usage error.`;
+
+const STATUSES: readonly ExecutionStatus[] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"];
+
+export async function runExecutions(argv: string[], io: CommandIO): Promise<number> {
+  return guard("executions", io, async () => {
+    const { values, positionals } = parse(argv, {
+      db: { type: "string" },
+      json: { type: "boolean" },
+      status: { type: "string" },
+      function: { type: "string" },
+      limit: { type: "string" },
+      error: { type: "string" },
+    });
+    if (values.help) return (io.out(EXECUTIONS_HELP), EXIT.OK);
+    const [sub, ...args] = positionals;
+    if (!sub) throw new UsageError("Name a subcommand: list, show, history or stop.");
+    const want = (n: number) => {
+      if (args.length !== n) throw new UsageError(`executions ${sub} takes ${n === 0 ? "no arguments" : "an execution ARN or name"}, got ${args.length}.`);
+    };
+    if (!["list", "show", "history", "stop"].includes(sub)) throw new UsageError(`Unknown subcommand ${JSON.stringify(sub)}: use list, show, history or stop.`);
+    if (sub === "list") {
+      want(0);
+      const status = values.status?.toUpperCase() as ExecutionStatus | undefined;
+      if (status !== undefined && !STATUSES.includes(status)) throw new UsageError(`--status must be one of ${STATUSES.join(", ")}, got ${JSON.stringify(values.status)}.`);
+      const limit = intOption(values.limit, "limit", 1, 100);
+      const rt = openRuntime(values.db, io.cwd);
+      try {
+        const list = rt.list({ status, functionName: values.function, limit });
+        if (values.json) printJson(io, list);
+        else if (list.length === 0) io.out("no executions");
+        else {
+          io.out(`${"STATUS".padEnd(10)} ${"FUNCTION".padEnd(16)} ${"NAME".padEnd(38)} STARTED`);
+          for (const e of list) io.out(`${e.status.padEnd(10)} ${e.functionName.padEnd(16)} ${e.name.padEnd(38)} ${e.startTime}`);
+        }
+        return EXIT.OK;
+      } finally {
+        await rt.close();
+      }
+    }
+    want(1);
+    const error = values.error === undefined ? undefined : readJsonArg(values.error, "--error", io.cwd);
+    if (error !== undefined && (typeof error !== "object" || error === null || Array.isArray(error))) {
+      throw new UsageError("--error must be a JSON object such as {\"ErrorType\":\"Cancelled\",\"ErrorMessage\":\"…\"}.");
+    }
+    const rt = openRuntime(values.db, io.cwd);
+    try {
+      const arn = resolveExecution(rt, args[0]!);
+      if (sub === "show") {
+        const exec = rt.get(arn);
+        const operations = rt.operations(arn);
+        if (values.json) printJson(io, { ...exec, operations });
+        else {
+          io.out(describeText(exec));
+          io.out("operations:");
+          for (const op of operations) if (op.Type !== "EXECUTION") io.out(formatOperationLine(op, displayName(op, operations)));
+        }
+        return EXIT.OK;
+      }
+      if (sub === "history") {
+        const events = rt.history(arn);
+        if (values.json) printJson(io, events);
+        else
+          for (const ev of events) {
+            io.out(`${String(ev.EventId).padStart(4)} ${String(ev.EventTimestamp)} ${String(ev.EventType).padEnd(22)} ${ev.Name ?? ""}`.trimEnd());
+          }
+        return EXIT.OK;
+      }
+      const stopped = rt.stop(arn, error as Record<string, string> | undefined);
+      if (values.json) printJson(io, stopped);
+      else io.out(`stopped ${stopped.name} (${stopped.arn})`);
+      return EXIT.OK;
+    } finally {
+      await rt.close();
+    }
+  });
+}
+
+/** An ARN, or a name that exactly one execution has. */
+export function resolveExecution(rt: DurableRuntime, id: string): string {
+  if (id.startsWith("arn:")) {
+    rt.get(id);
+    return id;
+  }
+  const rows = rt.store.db.prepare(`SELECT arn FROM executions WHERE name = ? LIMIT 2`).all(id) as { arn: string }[];
+  if (rows.length === 0) throw new RuntimeError("EXECUTION_NOT_FOUND", `No execution named or with ARN ${JSON.stringify(id)}.`);
+  if (rows.length > 1) throw new UsageError(`More than one execution is named ${JSON.stringify(id)}; give its ARN.`);
+  return rows[0]!.arn;
+}
+
+function describeText(e: ExecutionDescription): string {
+  const lines = [
+    `${e.name}  ${e.status}`,
+    `  arn:       ${e.arn}`,
+    `  function:  ${e.functionName}`,
+    `  started:   ${e.startTime}`,
+    ...(e.endTime ? [`  ended:     ${e.endTime}`] : []),
+    ...(e.nextWakeTime ? [`  next wake: ${e.nextWakeTime}`] : []),
+    `  input:     ${JSON.stringify(e.input)}`,
+    ...("result" in e ? [`  result:    ${JSON.stringify(e.result)}`] : []),
+    ...(e.error ? [`  error:     ${[e.error.ErrorType, e.error.ErrorMessage].filter(Boolean).join(": ")}`] : []),
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,101 @@
+import { createLogger, progressLogger, type LogFormat, type Logger } from "../worker/log.js";
+import { loadHandlerModules, registerLoaded } from "../worker/load-handlers.js";
+import { Worker } from "../worker/worker.js";
+import type { DurableRuntime } from "../service/runtime.js";
+import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, openRuntime, parse, type CommandIO } from "./common.js";
+
+export const WORKER_HELP = `Usage: durablec worker <module>[#export]... [options]
+
+Runs executions of the handlers exported by the compiled modules for as long as it lives: wakes
+them when a wait ends, a retry or a callback is due, a chained invoke finishes, and picks up
+executions whose worker died once their lease expires. Several workers may share one database;
+an execution never runs in two at once. SIGINT/SIGTERM finish in-flight invocations (up to
+--grace-ms), hand back what is left, and exit 0.
+
+Options:
+  --db <file>            Database file (default ${DEFAULT_DB}).
+  --concurrency <n>      Executions driven at once (default 8).
+  --lease-ms <n>         Lease length; a dead worker's executions are resumed after it (default 30000).
+  --poll-ms <n>          Longest sleep between looks at the database (default 500).
+  --grace-ms <n>         How long shutdown waits for in-flight work (default 10000).
+  --max-failed-invocations <n>  Invocations that may crash in a row before the execution fails (default 3).
+  --log <json|pretty>    Log line format on stdout (default json).
+  -h, --help             Show this help.
+
+Exit codes: 0 stopped by a signal, 2 usage error (no module, module without a handler).
+
+Log lines (JSON): {"ts","level","event","arn","function","execution",...}; events:
+worker-started, invocation-started, operation (operationId, operationName, type, status, attempt),
+invocation-ended (outcome), execution-ended (status), worker-stopping, worker-stopped.`;
+
+export async function runWorker(argv: string[], io: CommandIO): Promise<number> {
+  return guard("worker", io, async () => {
+    const { values, positionals } = parse(argv, {
+      db: { type: "string" },
+      concurrency: { type: "string" },
+      "lease-ms": { type: "string" },
+      "poll-ms": { type: "string" },
+      "grace-ms": { type: "string" },
+      "max-failed-invocations": { type: "string" },
+      log: { type: "string" },
+    });
+    if (values.help) return (io.out(WORKER_HELP), EXIT.OK);
+    if (positionals.length === 0) throw new UsageError("Name at least one compiled module, e.g. durablec worker dist/flows.js.");
+    const format = (values.log ?? "json") as LogFormat;
+    if (format !== "json" && format !== "pretty") throw new UsageError(`--log must be json or pretty, got ${JSON.stringify(values.log)}.`);
+    const options = {
+      concurrency: intOption(values.concurrency, "concurrency", 1, 8),
+      leaseMs: intOption(values["lease-ms"], "lease-ms", 100, 30_000),
+      pollMs: intOption(values["poll-ms"], "poll-ms", 1, 500),
+      graceMs: intOption(values["grace-ms"], "grace-ms", 0, 10_000),
+      maxFailedInvocations: intOption(values["max-failed-invocations"], "max-failed-invocations", 0, 3),
+    };
+    const loaded = await loadHandlerModules(positionals, io.cwd);
+    const logger = createLogger(format, (l) => io.out(l.replace(/\n$/, "")));
+    const rt = openRuntime(values.db, io.cwd, {
+      leaseMs: options.leaseMs,
+      concurrency: options.concurrency,
+      maxFailedInvocations: options.maxFailedInvocations,
+      onProgress: (e) => onProgress(e),
+    });
+    const onProgress = progressLogger(logger, (arn) => rt.operations(arn));
+    registerLoaded(rt, loaded);
+    logger.log("info", "worker-started", {
+      db: dbPath(values.db, io.cwd),
+      owner: rt.owner,
+      pid: process.pid,
+      functions: rt.functionNames,
+      ...options,
+    });
+    return serveUntilSignal(rt, options, logger);
+  });
+}
+
+/** Runs a worker on `rt` until SIGINT or SIGTERM, then shuts down gracefully. Shared with `serve`. */
+export async function serveUntilSignal(
+  rt: DurableRuntime,
+  options: { concurrency: number; pollMs: number; graceMs: number },
+  logger: Logger,
+  beforeStop?: () => Promise<void>,
+  onWorker?: (worker: Worker) => void,
+): Promise<number> {
+  const worker = new Worker({ runtime: rt, concurrency: options.concurrency, pollMs: options.pollMs, logger });
+  onWorker?.(worker);
+  worker.start();
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  logger.log("info", "worker-stopping", { signal, inFlight: worker.active.length, graceMs: options.graceMs });
+  // A second signal means: stop now.
+  const hard = () => process.exit(130);
+  process.once("SIGINT", hard);
+  process.once("SIGTERM", hard);
+  await beforeStop?.();
+  const { finished, released } = await worker.stop(options.graceMs);
+  await rt.close();
+  logger.log("info", "worker-stopped", { finished, released: released.length });
+  process.removeListener("SIGINT", hard);
+  process.removeListener("SIGTERM", hard);
+  return EXIT.OK;
+}
