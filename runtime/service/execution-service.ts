@@ -335,6 +335,13 @@ export class ExecutionService {
         if (op) changed.set(op.Id!, op);
         if (exec.status !== "RUNNING") break;
       }
+      // The response carries what the handler cannot know: service-generated values (wait end,
+      // callback id, next attempt) and changes from outside. A step or context the handler has
+      // just ended holds nothing new for it, and echoing it costs the SDK a pass over all its
+      // operations per checkpoint.
+      for (const u of updates) {
+        if ((u.Action === "SUCCEED" || u.Action === "FAIL") && (u.Type === "STEP" || u.Type === "CONTEXT")) changed.delete(u.Id!);
+      }
       this.#writeBatch(exec, batch);
       // A wait or retry that fell due while the handler kept running is reported in the response,
       // as the service does; the SDK polls with empty checkpoints to learn of it.
