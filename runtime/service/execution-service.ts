@@ -449,10 +449,13 @@ export class ExecutionService {
         } else if (action === "SUCCEED" || action === "FAIL") {
           if (current && status !== "STARTED" && status !== "READY") fail(`cannot ${action} from ${status}`);
           finish(action === "SUCCEED" ? "SUCCEEDED" : "FAILED");
+          // The final outcome replaces an earlier attempt's: a step that succeeded on a retry
+          // carries no Error, one that failed after a RETRY with a payload carries no Result.
           op.StepDetails = {
             ...op.StepDetails,
             Attempt: attempt + 1,
-            ...(action === "SUCCEED" ? { Result: u.Payload } : { Error: u.Error }),
+            Result: action === "SUCCEED" ? u.Payload : undefined,
+            Error: action === "FAIL" ? u.Error : undefined,
           };
           this.#event(exec, action === "SUCCEED" ? "StepSucceeded" : "StepFailed", u, {
             ...(action === "SUCCEED" ? { Result: { Payload: u.Payload } } : { Error: { Payload: u.Error } }),

@@ -14,10 +14,14 @@
  *   not run there.
  * - Its callback timeouts and heartbeats are real time, so oracle callback timeouts are 1-2 s.
  * - Its `getOperations()` leaves out the EXECUTION operation; durablec's list is filtered to match.
+ * - It records a StackTrace in a plain invoke target's error; durablec stores none (nor does the SDK).
+ * - History events are not compared: their interleaving across concurrent branches and callbacks
+ *   depends on the oracle's fake-timer scheduling, not on the protocol.
  *   Operation lists are compared sorted by id: start order across concurrent branches is not part
  *   of the protocol.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ErrorObject, WireOperation } from "@aws/durable-execution-sdk-js";
 import { LocalDurableTestRunner, WaitingOperationStatus } from "@aws/durable-execution-sdk-js-testing";
 import { cases, resetState, type ConformanceCase } from "./handlers.js";
 import { byId, clean, expectOutcome, runOnDurablec, type Outcome, type OpTuple } from "./drive.js";
@@ -29,7 +33,7 @@ afterAll(async () => {
   await LocalDurableTestRunner.teardownTestEnvironment();
 });
 
-async function runOnOracle(c: ConformanceCase): Promise<Outcome> {
+async function runOnOracle(c: ConformanceCase): Promise<Outcome & { details: Record<string, unknown> }> {
   const runner = new LocalDurableTestRunner({ handlerFunction: c.handler });
   for (const [name, h] of Object.entries(c.setup?.durable ?? {})) runner.registerDurableFunction(name, h);
   for (const [name, fn] of Object.entries(c.setup?.functions ?? {})) runner.registerFunction(name, async (event: unknown) => fn(event));
@@ -62,9 +66,29 @@ async function runOnOracle(c: ConformanceCase): Promise<Outcome> {
       }),
     )
     .sort(byId);
-  if (status === "SUCCEEDED") return { status, result: res.getResult(), operations };
+  const details = Object.fromEntries(res.getOperations().map((o) => [o.getId()!, detailsOf(o.getOperationData()!)]));
+  if (status === "SUCCEEDED") return { status, result: res.getResult(), operations, details };
   const err = res.getError();
-  return { status, error: clean({ type: err.errorType, message: err.errorMessage }), operations };
+  return { status, error: clean({ type: err.errorType, message: err.errorMessage }), operations, details };
+}
+
+/**
+ * What an operation recorded, without timestamps and generated ids: step attempts, results and
+ * errors, context results and ReplayChildren, callback and invoke outcomes. (The oracle adds a
+ * StackTrace to a plain invoke target's error; durablec, like the SDK, stores none.)
+ */
+function detailsOf(o: WireOperation): unknown {
+  const err = (e: ErrorObject | undefined) => e && clean({ ErrorType: e.ErrorType, ErrorMessage: e.ErrorMessage, ErrorData: e.ErrorData });
+  return clean({
+    step: o.StepDetails && clean({ attempt: o.StepDetails.Attempt, result: o.StepDetails.Result, error: err(o.StepDetails.Error) }),
+    context: o.ContextDetails && clean({ result: o.ContextDetails.Result, error: err(o.ContextDetails.Error), replayChildren: o.ContextDetails.ReplayChildren }),
+    callback: o.CallbackDetails && clean({ result: o.CallbackDetails.Result, error: err(o.CallbackDetails.Error) }),
+    invoke: o.ChainedInvokeDetails && clean({ result: o.ChainedInvokeDetails.Result, error: err(o.ChainedInvokeDetails.Error) }),
+  });
+}
+
+function ourDetails(ops: readonly WireOperation[]): Record<string, unknown> {
+  return Object.fromEntries(ops.filter((o) => o.Type !== "EXECUTION").map((o) => [o.Id!, detailsOf(o)]));
 }
 
 const compared = cases.filter((c) => !(c.oracle && "skip" in c.oracle));
@@ -77,7 +101,8 @@ describe("conformance against LocalDurableTestRunner", () => {
   for (const c of compared) {
     it(c.name, async () => {
       resetState();
-      const { outcome: ours, rt } = await runOnDurablec(c);
+      const { outcome: ours, rt, arn } = await runOnDurablec(c);
+      const details = ourDetails(rt.operations(arn));
       await rt.close();
       resetState();
       const theirs = await runOnOracle(c);
@@ -87,7 +112,10 @@ describe("conformance against LocalDurableTestRunner", () => {
         expect(ours.result).toEqual(theirs.result);
         expect(ours.error).toEqual(theirs.error);
       }
-      if (what.includes("operations")) expect(ours.operations).toEqual(theirs.operations);
+      if (what.includes("operations")) {
+        expect(ours.operations).toEqual(theirs.operations);
+        expect(details).toEqual(theirs.details);
+      }
       // And the oracle agrees with what the table says durablec must do.
       expectOutcome(theirs, c.expect);
     });
