@@ -82,15 +82,34 @@ export function transformProject(project: Project, options: TransformProjectOpti
     if (hasErrors(tsDiagnostics)) return { ...empty, diagnostics: tsDiagnostics };
   }
 
-  const discovery = discover(files);
+  // Durable functions are discovered in the whole project (a call into another module's durable
+  // function is a child context even when only this file is compiled); only `files` are rewritten.
+  const selected = new Set(files);
+  const everything = discover(options.files ? [...new Set([...projectSourceFiles(project), ...files])] : files);
+  const discovery: Discovery = {
+    functions: everything.functions.filter((f) => selected.has(f.sourceFile)),
+    fileDirectives: new Map([...everything.fileDirectives].filter(([f]) => selected.has(f))),
+    handwritten: everything.handwritten.filter((h) => selected.has(h.sourceFile)),
+    diagnostics: everything.diagnostics.filter((d) => !d.file || files.some((f) => path.normalize(f.getFilePath()) === d.file)),
+  };
   const config = options.config ?? defaultConfig();
-  const classifier = new CallClassifier(discovery.functions, config, options.rootDir);
+  const classifier = new CallClassifier(everything.functions, config, options.rootDir);
   const diagnostics: Diagnostic[] = [...discovery.diagnostics];
   const analyses = discovery.functions.map((fn) => analyzeDurableFunction(fn, classifier));
   for (const a of analyses) diagnostics.push(...a.diagnostics);
   for (const h of discovery.handwritten) diagnostics.push(...checkHandwrittenHandler(h, classifier));
   diagnostics.push(...checkCallsFromOrdinaryCode(discovery));
-  const manifest = buildManifest(analyses, options.rootDir);
+  // Durable functions of other modules called from these files: analysed for the manifest only.
+  const forManifest = [...analyses];
+  const analysed = new Set(analyses.map((a) => a.fn));
+  for (let i = 0; i < forManifest.length; i++) {
+    for (const op of forManifest[i]!.operations) {
+      if (op.classification.kind !== "durable-call" || analysed.has(op.classification.target)) continue;
+      analysed.add(op.classification.target);
+      forManifest.push(analyzeDurableFunction(op.classification.target, classifier));
+    }
+  }
+  const manifest = buildManifest(forManifest, options.rootDir, new Set(analyses.map((a) => a.fn)));
   if (hasErrors(diagnostics)) return { diagnostics, files: new Map(), analyses, discovery, manifest };
 
   const namesByFile = new Map<SourceFile, GeneratedNames>();

@@ -51,17 +51,38 @@ function isJavaScript(file: SourceFile): boolean {
   return /\.(c|m)?jsx?$/.test(file.getFilePath());
 }
 
+const cache = new WeakMap<SourceFile, { text: string; result: Discovery }>();
+
+/** Discovers durable functions and handwritten handlers; per-file results are cached by text. */
 export function discover(files: readonly SourceFile[]): Discovery {
   const out: Discovery = { functions: [], fileDirectives: new Map(), handwritten: [], diagnostics: [] };
   for (const file of files) {
-    if (file.isDeclarationFile() || !mightContainDurableCode(file.getFullText())) continue;
+    const text = file.getFullText();
+    let hit = cache.get(file);
+    if (!hit || hit.text !== text) {
+      hit = { text, result: discoverFile(file) };
+      cache.set(file, hit);
+    }
+    const r = hit.result;
+    out.functions.push(...r.functions);
+    for (const [k, v] of r.fileDirectives) out.fileDirectives.set(k, v);
+    out.handwritten.push(...r.handwritten);
+    out.diagnostics.push(...r.diagnostics);
+  }
+  return out;
+}
+
+function discoverFile(file: SourceFile): Discovery {
+  const out: Discovery = { functions: [], fileDirectives: new Map(), handwritten: [], diagnostics: [] };
+  {
+    if (file.isDeclarationFile() || !mightContainDurableCode(file.getFullText())) return out;
     const fileDirective = findDirective(file.getStatements());
     if (fileDirective) out.fileDirectives.set(file, fileDirective);
     if (isJavaScript(file) && file.getFullText().includes(DIRECTIVE)) {
       const at = fileDirective ?? file.getDescendantsOfKind(SyntaxKind.StringLiteral).find((s) => s.getLiteralValue() === DIRECTIVE);
       if (at) {
         out.diagnostics.push(createDiagnostic("DurableInJavaScript", {}, loc(file, at)));
-        continue;
+        return out;
       }
     }
     file.forEachDescendant((node) => {

@@ -35,7 +35,11 @@ export interface ManifestOperation {
   recursive?: true;
 }
 
-export function buildManifest(analyses: readonly FunctionAnalysis[], rootDir: string): Manifest {
+/**
+ * `analyses` may include durable functions of other modules (for the operations of child
+ * contexts); only those in `entriesOf` (default: all) are listed as entries.
+ */
+export function buildManifest(analyses: readonly FunctionAnalysis[], rootDir: string, entriesOf?: ReadonlySet<DurableFunction>): Manifest {
   const byFn = new Map<DurableFunction, FunctionAnalysis>(analyses.map((a) => [a.fn, a]));
   const rel = (f: string) => path.relative(rootDir, f).split(path.sep).join("/");
   const position = (node: { getSourceFile(): { getFullText(): string }; getStart(): number }) => lineAndColumn(node.getSourceFile().getFullText(), node.getStart());
@@ -66,7 +70,7 @@ export function buildManifest(analyses: readonly FunctionAnalysis[], rootDir: st
   const entries: Record<string, ManifestEntry> = {};
   const sorted = [...analyses].sort((a, b) => a.fn.sourceFile.getFilePath().localeCompare(b.fn.sourceFile.getFilePath()) || a.fn.node.getStart() - b.fn.node.getStart());
   for (const a of sorted) {
-    if (!a.fn.isEntry) continue;
+    if (!a.fn.isEntry || (entriesOf && !entriesOf.has(a.fn))) continue;
     const { line, column } = position(a.fn.node);
     const file = rel(a.fn.sourceFile.getFilePath());
     const key = Object.prototype.hasOwnProperty.call(entries, a.fn.name) ? `${file}#${a.fn.name}` : a.fn.name;

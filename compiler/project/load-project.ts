@@ -51,6 +51,8 @@ export function loadProjectFromFiles(files: Record<string, string>, baseDir: str
   for (const [name, text] of Object.entries(files)) {
     project.createSourceFile(path.resolve(baseDir, name), text, { overwrite: true });
   }
+  // Local modules they import become part of the project (for discovery across modules).
+  project.resolveSourceFileDependencies();
   return { project, rootDir: baseDir, diagnostics: [] };
 }
 
