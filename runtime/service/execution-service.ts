@@ -81,8 +81,15 @@ function reject(scope: "INVOCATION" | "EXECUTION", message: string): never {
   throw new DurableExecutionClientError(message, { scope });
 }
 
+let lastIsoMs = Number.NaN;
+let lastIso = "";
+/** ISO-8601 of a service timestamp (memoised: one checkpoint stamps many fields with the same instant). */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 export function newToken(bytes = 24): string {
@@ -323,7 +330,7 @@ export class ExecutionService {
    */
   checkpoint(arn: string, token: string | undefined, updates: readonly OperationUpdate[]): { token: string; operations: WireOperation[] } {
     return this.store.transaction(() => {
-      const exec = this.store.getExecutionHead(arn);
+      const exec = this.store.getCheckpointHead(arn);
       if (!exec) reject("EXECUTION", `Execution ${arn} not found.`);
       if (!token || exec.checkpoint_token !== token || exec.status !== "RUNNING") reject("INVOCATION", "Invalid Checkpoint Token");
       const now = this.clock.now();
@@ -907,10 +914,12 @@ export class ExecutionService {
       const c = this.store.getExecution(child.arn)!;
       this.#finishExecution(c, "STOPPED", { error: { ErrorType: "ExecutionStopped", ErrorMessage: "The calling execution ended." } });
     }
-    if (exec.parent_arn && exec.parent_op_id) {
+    // `exec` may be the lean checkpoint head: read the parent link from the row.
+    const { parent_arn: parentArn, parent_op_id: parentOpId } = this.store.getExecution(exec.arn)!;
+    if (parentArn && parentOpId) {
       this.#completeChainedInvokeTx(
-        exec.parent_arn,
-        exec.parent_op_id,
+        parentArn,
+        parentOpId,
         status === "SUCCEEDED" ? { status, result: outcome.result } : { status, error: outcome.error ?? {} },
       );
     }
