@@ -79,13 +79,15 @@ export async function serveUntilSignal(
   beforeStop?: () => Promise<void>,
   onWorker?: (worker: Worker) => void,
 ): Promise<number> {
-  const worker = new Worker({ runtime: rt, concurrency: options.concurrency, pollMs: options.pollMs, logger });
-  onWorker?.(worker);
-  worker.start();
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // Listen before any work starts: a signal that arrives first must not take the default action.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
+  const worker = new Worker({ runtime: rt, concurrency: options.concurrency, pollMs: options.pollMs, logger });
+  onWorker?.(worker);
+  worker.start();
+  const signal = await stopSignal;
   logger.log("info", "worker-stopping", { signal, inFlight: worker.active.length, graceMs: options.graceMs });
   // A second signal means: stop now.
   const hard = () => process.exit(130);
@@ -97,5 +99,7 @@ export async function serveUntilSignal(
   logger.log("info", "worker-stopped", { finished, released: released.length });
   process.removeListener("SIGINT", hard);
   process.removeListener("SIGTERM", hard);
+  // Handed-back invocations may still hold timers in this process; they must not keep it alive.
+  setTimeout(() => process.exit(EXIT.OK), 200).unref();
   return EXIT.OK;
 }

@@ -133,7 +133,7 @@ describe("durablec CLI", () => {
       [["run"], 2, /Expected one module/],
       [["run", join(dir, "missing.mjs")], 2, /Cannot find module/],
       [["run", join(FIXTURES, "no-handler.mjs")], 2, /does not export a durable handler/],
-      [["run", FLOWS], 2, /exports 4 handlers .*pick one/],
+      [["run", FLOWS], 2, /exports 5 handlers .*pick one/],
       [["run", `${FLOWS}#nope`], 2, /has no export named nope/],
       [["run", `${join(FIXTURES, "no-handler.mjs")}#answer`], 2, /is not a function/],
       [["run", `${FLOWS}#greet`, "--input", "{bad"], 2, /--input is not valid JSON/],
