@@ -92,7 +92,7 @@ export class Daemon {
   }
 
   /** Resolves with the first log line (past or future) that passes `test`. */
-  waitFor(test: (l: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  waitFor(test: (l: Record<string, unknown>) => boolean, timeoutMs = 40_000): Promise<Record<string, unknown>> {
     const found = this.lines.find(test);
     if (found) return Promise.resolve(found);
     return new Promise((resolvePromise, reject) => {
@@ -118,7 +118,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `fn` until it returns a truthy value. */
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 100): Promise<NonNullable<T>> {
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 40_000, everyMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
