@@ -3,9 +3,6 @@
  * other components add theirs (run, worker, executions, callback, dev) with one line here.
  */
 import { UsageError } from "./args.js";
-import { build } from "./build.js";
-import { check } from "./check.js";
-import { transform } from "./transform.js";
 import { RUNTIME_COMMANDS } from "../../runtime/cli/index.js";
 
 export interface CommandIO {
@@ -22,16 +19,23 @@ export interface Command {
   run(argv: string[], io: CommandIO): number | Promise<number>;
 }
 
-/** The dispatch table: `durablec <name> …` runs `COMMANDS[name]`. */
-export const COMMANDS: Record<string, Command | (() => Promise<Command>)> = {
-  build,
-  check,
-  transform,
+/** A command whose implementation is imported on first use (so `durablec run` never loads ts-morph). */
+export function lazyCommand(summary: string, load: () => Promise<Command>): Command {
+  return { summary, help: summary, run: async (argv, io) => (await load()).run(argv, io) };
+}
+
+/**
+ * The dispatch table: `durablec <name> …` runs `COMMANDS[name]`. Add a command with one line.
+ */
+export const COMMANDS: Record<string, Command> = {
+  build: lazyCommand("compile durable functions and emit the project", async () => (await import("./build.js")).build),
+  check: lazyCommand("report diagnostics without emitting", async () => (await import("./check.js")).check),
+  transform: lazyCommand("print the rewritten TypeScript of one file", async () => (await import("./transform.js")).transform),
   ...RUNTIME_COMMANDS,
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)}${typeof c === "function" ? "" : c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`);
   return `Usage: durablec <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun 'durablec <command> --help' for a command's options.`;
 }
 
@@ -47,8 +51,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     return 2;
   }
   try {
-    const command = typeof entry === "function" ? await entry() : entry;
-    return await command.run(rest, io);
+    return await entry.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`error DUR5004: ${error.message} Run 'durablec ${name} --help'.`);

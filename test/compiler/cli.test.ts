@@ -1,0 +1,233 @@
+/**
+ * `durablec build | check | transform` as users run them (`node bin/durablec.js …`), on
+ * temporary projects inside the repository (so `durablec/internal` and the SDK resolve).
+ * Needs `npm run build` first (`npm test` runs it).
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { decodeMappings } from "../../compiler/emit/source-map.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const BIN = path.join(ROOT, "bin/durablec.js");
+const TMP = path.join(ROOT, ".tmp", `cli-${process.pid}`);
+const run = promisify(execFile);
+
+async function durablec(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    skipLibCheck: true,
+    types: ["node"],
+    outDir: "dist",
+    rootDir: "src",
+    declaration: true,
+    sourceMap: true,
+  },
+  include: ["src"],
+};
+
+const CHECKOUT = `import { sleep } from "durablec";
+import { price } from "./prices.js";
+
+export async function checkout(order: { items: string[] }): Promise<{ total: number }> {
+  "use durable";
+  let total = 0;
+  for (const item of order.items) {
+    total += await price(item);
+  }
+  await sleep("1h");
+  return { total };
+}
+`;
+const PRICES = `/** @effectful */
+export async function price(item: string): Promise<number> {
+  return item.length;
+}
+`;
+
+let counter = 0;
+function project(files: Record<string, string>, tsconfig: object | null = TSCONFIG): string {
+  const dir = path.join(TMP, `p${++counter}`);
+  fs.mkdirSync(path.join(dir, "src"), { recursive: true });
+  if (tsconfig) fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig, null, 2));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
+
+describe.concurrent("durablec CLI", () => {
+  it("prints the commands with --help and fails without a command", async () => {
+    const help = await durablec(ROOT, "--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/build\s+compile durable functions/);
+    expect(help.stdout).toMatch(/check\s+/);
+    expect(help.stdout).toMatch(/transform\s+/);
+    expect((await durablec(ROOT)).code).toBe(2);
+    const unknown = await durablec(ROOT, "bogus");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("error DUR5004: Unknown command 'bogus'.");
+    for (const cmd of ["build", "check", "transform"]) {
+      const r = await durablec(ROOT, cmd, "--help");
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout).toContain(`Usage: durablec ${cmd}`);
+    }
+  });
+
+  it("builds a project: JS, chained source maps, declarations and the manifest, and the handler runs", async () => {
+    const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES, "src/plain.ts": "export const answer: number = 42;\n" });
+    const r = await durablec(dir, "build");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/built 3 module\(s\), 1 entry\(ies\) into dist/);
+    const out = path.join(dir, "dist");
+    expect(fs.readdirSync(out).sort()).toEqual(
+      ["checkout.d.ts", "checkout.js", "checkout.js.map", "durable.manifest.json", "plain.d.ts", "plain.js", "plain.js.map", "prices.d.ts", "prices.js", "prices.js.map"].sort(),
+    );
+    const js = fs.readFileSync(path.join(out, "checkout.js"), "utf8");
+    expect(js).toContain('ctx.step("checkout/price", async () => price(item))');
+    expect(js).toContain("export const checkout = withDurableExecution(");
+    expect(fs.readFileSync(path.join(out, "checkout.d.ts"), "utf8")).toContain("export declare const checkout: import(\"@aws/durable-execution-sdk-js\").DurableLambdaHandler;");
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, "durable.manifest.json"), "utf8"));
+    expect(manifest.entries.checkout.operations.map((o: { name: string; line: number }) => [o.name, o.line])).toEqual([
+      ["checkout/price", 8],
+      ["checkout/sleep", 10],
+    ]);
+    // The JS line with the step maps back to line 8 of the TypeScript source.
+    const map = JSON.parse(fs.readFileSync(path.join(out, "checkout.js.map"), "utf8"));
+    expect(map.sources).toEqual(["../src/checkout.ts"]);
+    const jsLine = js.split("\n").findIndex((l) => l.includes('"checkout/price"'));
+    const segments = decodeMappings(map.mappings)[jsLine]!;
+    expect(segments.length).toBeGreaterThan(0);
+    expect(segments.every((s) => s.length < 4 || s[2] === 7)).toBe(true);
+    // The compiled handler runs on durablec's runtime.
+    const { createRuntime, VirtualClock } = await import("../../runtime/index.js");
+    const mod = await import(pathToFileURL(path.join(out, "checkout.js")).href);
+    const rt = createRuntime({ clock: new VirtualClock() });
+    rt.register("checkout", mod.checkout);
+    const e = await rt.execute("checkout", { items: ["ab", "cde"] });
+    expect({ status: e.status, result: e.result }).toEqual({ status: "SUCCEEDED", result: { total: 5 } });
+    await rt.close();
+  });
+
+  it("honours --outDir and -p", async () => {
+    const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
+    fs.renameSync(path.join(dir, "tsconfig.json"), path.join(dir, "tsconfig.app.json"));
+    const r = await durablec(dir, "build", "-p", "tsconfig.app.json", "--outDir", "out");
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, "out", "checkout.js"))).toBe(true);
+    expect(fs.existsSync(path.join(dir, "out", "durable.manifest.json"))).toBe(true);
+    expect(fs.existsSync(path.join(dir, "dist"))).toBe(false);
+  });
+
+  it("reports durablec errors in tsc format, exits 1 and writes nothing", async () => {
+    const dir = project({ "src/bad.ts": 'export async function bad(a: string, b: string) {\n  "use durable";\n  return a + b + Math.random();\n}\n' });
+    const r = await durablec(dir, "build");
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      "src/bad.ts(1,23): error DUR4002: Entry 'bad' takes 2 parameters: an entry receives one event. Combine the parameters into one object.",
+    );
+    expect(fs.existsSync(path.join(dir, "dist"))).toBe(false);
+    const pretty = await durablec(dir, "check", "--pretty");
+    expect(pretty.code).toBe(1);
+    expect(pretty.stderr).toContain("1 export async function bad(a: string, b: string) {\n                        ~~~");
+  });
+
+  it("check --json lists diagnostics with positions; a clean project exits 0", async () => {
+    const dir = project({ "src/h.ts": 'import { withDurableExecution } from "@aws/durable-execution-sdk-js";\nexport const h = withDurableExecution(async (_e: unknown, ctx) => {\n  const t = Date.now();\n  return ctx.step("s", async () => t);\n});\n' });
+    const r = await durablec(dir, "check", "--json");
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject([{ code: "DUR1001", category: "error", file: path.join("src", "h.ts"), line: 3, column: 13 }]);
+    expect(json[0].message).toContain("Call to 'Date.now' outside a step");
+    const clean = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
+    const ok = await durablec(clean, "check");
+    expect({ code: ok.code, stderr: ok.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(fs.existsSync(path.join(clean, "dist"))).toBe(false);
+  });
+
+  it("stops on TypeScript syntax and type errors without output", async () => {
+    const syntax = project({ "src/a.ts": 'export async function a(n: number) {\n  "use durable";\n  return n +;\n}\n' });
+    const r1 = await durablec(syntax, "build");
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain("src/a.ts(3,13): error TS1109: Expression expected.");
+    expect(fs.existsSync(path.join(syntax, "dist"))).toBe(false);
+    const types = project({ "src/a.ts": 'export async function a(n: number): Promise<string> {\n  "use durable";\n  return n;\n}\n', "src/b.ts": "export const b = 1;\n" });
+    const r2 = await durablec(types, "build");
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain("src/a.ts(3,3): error TS2322:");
+    expect(fs.existsSync(path.join(types, "dist"))).toBe(false);
+  });
+
+  it("exits 2 on a missing tsconfig, an invalid durable.config.json, a bad option, or durable code in a .js file", async () => {
+    const empty = project({}, null);
+    const r1 = await durablec(empty, "build");
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/error DUR5001: Cannot read '.*tsconfig\.json': no such file\./);
+    const badConfig = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES, "durable.config.json": '{ "effects": { "effectful": ["no-hash"] } }' });
+    const r2 = await durablec(badConfig, "build");
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain("error DUR5002: Invalid durable.config.json: effects.effectful.0: expected '<module>#<name>'.");
+    expect(fs.existsSync(path.join(badConfig, "dist"))).toBe(false);
+    const r3 = await durablec(empty, "build", "--nope");
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toContain("error DUR5004: Unknown option '--nope'.");
+    const js = project({ "src/legacy.js": 'export async function legacy() {\n  "use durable";\n  return 1;\n}\n' }, { ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, allowJs: true, declaration: false } });
+    const r4 = await durablec(js, "build");
+    expect(r4.code).toBe(2);
+    expect(r4.stderr).toContain("src/legacy.js(2,3): error DUR5003:");
+    expect(fs.existsSync(path.join(js, "dist"))).toBe(false);
+  });
+
+  it("transform prints the rewritten source; an unreadable file exits 2", async () => {
+    const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
+    const r = await durablec(dir, "transform", "src/checkout.ts");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("export async function checkout$durable(ctx: DurableContext, order: { items: string[] })");
+    expect(r.stdout).toContain('await ctx.wait("checkout/sleep", durablec.toDuration("1h"));');
+    const missing = await durablec(dir, "transform", "src/nope.ts");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("error DUR5001: Cannot read");
+    expect((await durablec(dir, "transform")).code).toBe(2);
+  });
+
+  it("rebuilds in --watch mode when a file changes", async () => {
+    const { spawn } = await import("node:child_process");
+    const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
+    const child = spawn(process.execPath, [BIN, "build", "--watch"], { cwd: dir });
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += String(d)));
+    const waitFor = async (pattern: RegExp) => {
+      for (let i = 0; i < 200 && !pattern.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stdout).toMatch(pattern);
+    };
+    try {
+      await waitFor(/watching for changes/);
+      fs.writeFileSync(path.join(dir, "src/checkout.ts"), CHECKOUT.replace('sleep("1h")', 'sleep("2h")'));
+      await waitFor(/rebuilding[\s\S]*built 2 module/);
+      for (let i = 0; i < 100 && !fs.readFileSync(path.join(dir, "dist/checkout.js"), "utf8").includes('"2h"'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(fs.readFileSync(path.join(dir, "dist/checkout.js"), "utf8")).toContain('toDuration("2h")');
+    } finally {
+      child.kill();
+    }
+  });
+});
