@@ -148,3 +148,5 @@ export async function invoke<O = unknown, I = unknown>(functionName: string, inp
   void input;
   throw new NotCompiledError("invoke");
 }
+
+export { DurablecValidationError, InvalidEventError, CallbackPayloadError } from "./internal/validation.js";

@@ -100,3 +100,17 @@ export function stepConfig<T>(options?: StepOptions): StepConfig<T> | undefined 
   }
   return config;
 }
+
+export { idempotencyKey, withIdempotencyKey, withIdempotencyHeader } from "./idempotency.js";
+export { defaultRetryStrategy, isTransientError, backoffSeconds, retryEverything, noRetry, DEFAULT_RETRY, type RetrySettings, type RetryStrategy } from "./retry.js";
+export { serdes, encode, decode, type TypeDescriptor } from "./serdes.js";
+export {
+  DurablecValidationError,
+  InvalidEventError,
+  CallbackPayloadError,
+  validateEvent,
+  validatedCallback,
+  validatedCreateCallback,
+  type Schema,
+} from "./validation.js";
+export { effectConfig, type EffectOptions } from "./effect-config.js";
