@@ -69,7 +69,7 @@ export async function loadHandlerModules(specs: readonly string[], cwd = process
     const nameOf = (exp: string) => (exp === "default" ? basename(file, extname(file)) : exp);
     if (exportName !== undefined) {
       if (!(exportName in mod)) {
-        throw new HandlerLoadError(`${path} has no export named ${exportName} (exports: ${Object.keys(mod).join(", ") || "none"}).`);
+        throw new HandlerLoadError(`${path} has no export named ${exportName} (exports: ${Object.keys(mod).sort().join(", ") || "none"}).`);
       }
       const value = mod[exportName];
       if (typeof value !== "function") {
@@ -85,7 +85,7 @@ export async function loadHandlerModules(specs: readonly string[], cwd = process
     }
     if (found.length === 0) {
       throw new HandlerLoadError(
-        `${path} does not export a durable handler: export withDurableExecution(async (event, context) => …) (exports: ${Object.keys(mod).join(", ") || "none"}).`,
+        `${path} does not export a durable handler: export withDurableExecution(async (event, context) => …) (exports: ${Object.keys(mod).sort().join(", ") || "none"}).`,
       );
     }
     out.handlers.push(...found);
