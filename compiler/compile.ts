@@ -3,7 +3,7 @@ import { Node, SyntaxKind, type Project, type SourceFile } from "ts-morph";
 import { analyzeDurableFunction, type FunctionAnalysis } from "./analysis/analyze-durable-function.js";
 import { checkHandwrittenHandler } from "./analysis/check-handwritten-handler.js";
 import { CallClassifier } from "./analysis/classify-call.js";
-import { discover, loc, type Discovery } from "./analysis/discover.js";
+import { discover, loc, type Discovery, type DurableFunction } from "./analysis/discover.js";
 import { createDiagnostic, hasErrors, InternalCompilerError, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { EditSet, type Edit } from "./edits/edit-set.js";
 import { buildManifest, type Manifest } from "./emit/manifest.js";
@@ -40,19 +40,28 @@ export interface TransformProjectOptions {
   typeCheck?: boolean;
 }
 
-/** A non-entry durable function receives the context, so ordinary code cannot call it (DUR4007). */
-function checkCallsFromOrdinaryCode(discovery: Discovery): Diagnostic[] {
+/**
+ * After compilation a durable function takes the context first (non-entries, DUR4007) or is a
+ * Lambda handler (entries, DUR4008), so calls from ordinary code no longer do what they say.
+ */
+function checkCallsFromOrdinaryCode(files: readonly SourceFile[], durableFunctions: readonly DurableFunction[]): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const durable = new Set<Node>(discovery.functions.map((f) => f.node));
-  for (const fn of discovery.functions) {
-    if (fn.isEntry) continue;
-    for (const call of fn.sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
-      const callee = call.getExpression();
-      if (!Node.isIdentifier(callee) || callee.getText() !== fn.name) continue;
-      if (callee.getSymbol()?.getDeclarations()[0] !== fn.node) continue;
-      const enclosing = call.getAncestors().find((a) => durable.has(a));
-      if (enclosing) continue;
-      out.push(createDiagnostic("DurableCallerNotDurable", { name: fn.name }, loc(fn.sourceFile, callee)));
+  const byNode = new Map<Node, DurableFunction>(durableFunctions.map((f) => [f.node, f]));
+  const names = new Set(durableFunctions.map((f) => f.name));
+  for (const file of files) {
+    const text = file.getFullText();
+    if (![...names].some((n) => text.includes(n))) continue;
+    for (const call of file.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      let callee: Node = call.getExpression();
+      if (Node.isPropertyAccessExpression(callee)) callee = callee.getNameNode();
+      if (!Node.isIdentifier(callee) || !names.has(callee.getText())) continue;
+      let symbol = callee.getSymbol();
+      if (symbol?.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
+      const target = symbol?.getDeclarations().map((d) => byNode.get(d)).find((f) => f !== undefined);
+      if (!target) continue;
+      if (call.getAncestors().some((a) => byNode.has(a))) continue;
+      const at = loc(file, callee);
+      out.push(createDiagnostic(target.isEntry ? "EntryCalledFromOrdinaryCode" : "DurableCallerNotDurable", { name: target.name }, at));
     }
   }
   return out;
@@ -98,7 +107,7 @@ export function transformProject(project: Project, options: TransformProjectOpti
   const analyses = discovery.functions.map((fn) => analyzeDurableFunction(fn, classifier));
   for (const a of analyses) diagnostics.push(...a.diagnostics);
   for (const h of discovery.handwritten) diagnostics.push(...checkHandwrittenHandler(h, classifier));
-  diagnostics.push(...checkCallsFromOrdinaryCode(discovery));
+  diagnostics.push(...checkCallsFromOrdinaryCode(files, everything.functions));
   // Durable functions of other modules called from these files: analysed for the manifest only.
   const forManifest = [...analyses];
   const analysed = new Set(analyses.map((a) => a.fn));

@@ -73,7 +73,7 @@ export class CallClassifier {
 
   constructor(
     durableFunctions: readonly DurableFunction[],
-    private readonly config: DurableConfig,
+    readonly config: DurableConfig,
     private readonly configDir: string,
   ) {
     this.durableByNode = new Map(durableFunctions.map((f) => [f.node, f]));
@@ -129,6 +129,10 @@ export class CallClassifier {
     if (where.place === "user") {
       const reason = this.userFunctionEffect(info.symbol);
       if (reason) return { kind: "effect", label, reason };
+      // A promise from code whose body the compiler cannot see (an interface method, a callback
+      // parameter, a `declare`d function) may do anything: checkpoint it.
+      const hasBody = (info.symbol?.getDeclarations() ?? []).some((d) => functionLike(d) !== undefined);
+      if (!hasBody && returnsPromise(call.getType())) return { kind: "effect", label, reason: "returns a promise from code the compiler cannot see" };
     }
     return { kind: "pure", label };
   }

@@ -84,6 +84,17 @@ export const Codes = define({
     message:
       "Step name '{name}' is used more than once in '{function}': the occurrences are told apart only by position, so logs and the manifest are ambiguous. The compiler names this one '{unique}'.",
   },
+  LoopKeptSequential: {
+    code: "DUR3001",
+    category: "info",
+    message:
+      "Loop in '{function}' kept as a sequential loop: {reason}. Its operations run one after another in the parent context, which is replay-safe; to run it as 'context.map', make the iterations independent.",
+  },
+  InvalidLoopAnnotation: {
+    code: "DUR3002",
+    category: "warning",
+    message: "Ignored '@durable {problem}': the annotation is not understood, so the loop keeps its default concurrency and failure policy.",
+  },
   NotAsync: {
     code: "DUR4001",
     category: "error",
@@ -125,6 +136,12 @@ export const Codes = define({
     category: "error",
     message:
       "'{name}' is a durable function without an export, so it can only be called from durable code (it receives the durable context); it is called here from ordinary code.",
+  },
+  EntryCalledFromOrdinaryCode: {
+    code: "DUR4008",
+    category: "error",
+    message:
+      "Call to entry '{name}' from ordinary code: after compilation '{name}' is a Lambda handler ('withDurableExecution'), so this call would invoke the handler instead of the function. Call it from durable code (it becomes a child context); keep tests that call the source out of the build's tsconfig.",
   },
   ConfigNotFound: {
     code: "DUR5001",

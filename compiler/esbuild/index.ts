@@ -24,8 +24,11 @@ import type { Manifest } from "../emit/manifest.js";
 import { CompileSession, inlineSourceMapComment, mayHaveDurableCode } from "./transform-file.js";
 
 export interface DurablecPluginOptions {
-  /** tsconfig.json for compiler options (default: `tsconfig.json` in esbuild's working directory, if any). */
-  tsconfig?: string;
+  /**
+   * tsconfig.json for compiler options (default: `tsconfig.json` in esbuild's working directory,
+   * if any; `false`: durablec's defaults, ES2022 + NodeNext + strict).
+   */
+  tsconfig?: string | false;
   /** Project root: manifest paths are relative to it and `durable.config.json` is read from it (default: the tsconfig's directory). */
   rootDir?: string;
   /** Report TypeScript's type errors in durable files as build errors (default true: the analysis relies on types). */
@@ -47,7 +50,7 @@ export function durablec(options: DurablecPluginOptions = {}): Plugin {
     name: "durablec",
     setup(build) {
       const cwd = build.initialOptions.absWorkingDir ?? process.cwd();
-      const tsconfig = options.tsconfig ? path.resolve(cwd, options.tsconfig) : findTsconfig(cwd);
+      const tsconfig = options.tsconfig === false ? undefined : options.tsconfig ? path.resolve(cwd, options.tsconfig) : findTsconfig(cwd);
       const rootDir = path.resolve(cwd, options.rootDir ?? (tsconfig ? path.dirname(tsconfig) : cwd));
       let session: CompileSession | undefined;
       let manifest: Manifest = { version: 1, entries: {} };
@@ -69,7 +72,10 @@ export function durablec(options: DurablecPluginOptions = {}): Plugin {
           if (d.category === "info") continue;
           (d.category === "error" ? errors : warnings).push(toMessage(d, session));
         }
-        Object.assign(manifest.entries, t.manifest.entries);
+        for (const [key, entry] of Object.entries(t.manifest.entries)) {
+          const taken = Object.prototype.hasOwnProperty.call(manifest.entries, key) && manifest.entries[key]!.file !== entry.file;
+          manifest.entries[taken ? `${entry.file}#${entry.export}` : key] = entry;
+        }
         const watchFiles = t.dependencies.filter((f) => f !== path.normalize(args.path));
         if (errors.length) return { errors, warnings, watchFiles };
         if (t.code === undefined) return warnings.length || watchFiles.length ? { contents: text, loader: LOADERS[path.extname(args.path)] ?? "ts", warnings, watchFiles } : undefined;

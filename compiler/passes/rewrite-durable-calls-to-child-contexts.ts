@@ -2,8 +2,11 @@
  * A durable function called from durable code runs in its own child context, so its operations
  * are grouped under its name and get replay-safe ids.
  *
- *   const r = await reserve(item);   →  const r = await ctx.runInChildContext("checkout/reserve", (ctx) => reserve(ctx, item));
- *   await notify(order);  // entry   →  await ctx.runInChildContext("checkout/notify", (ctx) => notify$durable(ctx, order));
+ *   const r = await reserve(item);   →  const r = await ctx.runInChildContext("checkout/reserve", async (ctx) => reserve(ctx, item));
+ *   await notify(order);  // entry   →  await ctx.runInChildContext("checkout/notify", async (ctx) => notify$durable(ctx, order));
+ *
+ * The child function is async because the arguments are evaluated inside it, and they may hold
+ * operations of their own.
  */
 import { openParenOf, operationsOf, str, type PassContext } from "./pass-context.js";
 
@@ -17,7 +20,7 @@ export function rewriteDurableCallsToChildContexts(context: PassContext): void {
     const call = op.call;
     const callee = call.getExpression();
     const ctx = names.ctx;
-    edits.head(call.getStart(), call.getEnd(), `${ctx}.runInChildContext(${str(op.name)}, (${ctx}) => `, PASS);
+    edits.head(call.getStart(), call.getEnd(), `${ctx}.runInChildContext(${str(op.name)}, async (${ctx}) => `, PASS);
     edits.tail(call.getStart(), call.getEnd(), ")", PASS);
     if (target.isEntry) {
       let local: string;

@@ -23,6 +23,11 @@ export const DurableConfigSchema = z
       })
       .strict()
       .default({ deterministic: [], effectful: [] }),
+    /** Default `maxConcurrency` of loops compiled to `context.map` (LANGUAGE §3.3); 1 keeps source order. */
+    loops: z
+      .object({ concurrency: z.union([z.number().int().positive(), z.literal("unbounded")]).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
