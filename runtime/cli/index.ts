@@ -17,11 +17,12 @@ function lazy(name: string, summary: string, load: () => Promise<Run>): RuntimeC
   };
 }
 
-/** `durablec run | worker | executions | callback | serve`; each prints its options with `--help`. */
+/** `durablec run | worker | executions | callback | serve | dev`; each prints its options with `--help`. */
 export const RUNTIME_COMMANDS: Record<string, RuntimeCommand> = {
   run: lazy("run", "start (or resume by name) an execution and drive it until it finishes or waits", async () => (await import("./run.js")).runRun),
   worker: lazy("worker", "run executions of compiled handlers from a database until stopped", async () => (await import("./worker.js")).runWorker),
   executions: lazy("executions", "list, show, inspect the history of, or stop executions", async () => (await import("./executions.js")).runExecutions),
   callback: lazy("callback", "complete a callback: succeed, fail or heartbeat", async () => (await import("./callback.js")).runCallback),
   serve: lazy("serve", "serve the HTTP API and run a worker in one process", async () => (await import("./serve.js")).runServe),
+  dev: lazy("dev", "run a worker, the HTTP API and the web UI, rebuilding on changes", async () => (await import("./dev.js")).runDev),
 };

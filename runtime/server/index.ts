@@ -3,9 +3,13 @@ import type { AddressInfo } from "node:net";
 import { RuntimeError } from "../service/errors.js";
 import type { DurableRuntime } from "../service/runtime.js";
 import { HttpError, parseJsonBody, readBody } from "./body.js";
-import { matchRoute, statusFor } from "./routes.js";
+import { projectRoutes, type ProjectInfo } from "./project-routes.js";
+import { matchRoute, statusFor, type Route } from "./routes.js";
+import { loadUiAssets, type UiAsset } from "./ui-assets.js";
 
 export { ROUTES, type Route } from "./routes.js";
+export { projectRoutes, readSourceLines, type ProjectInfo, type SourceEntry, type SourceOperation } from "./project-routes.js";
+export { defaultUiDir } from "./ui-assets.js";
 
 export interface ServerOptions {
   runtime: DurableRuntime;
@@ -17,6 +21,10 @@ export interface ServerOptions {
   onChange?: () => void;
   /** Called once per request, after the response, e.g. to log it. */
   onRequest?: (info: { method: string; path: string; status: number; ms: number }) => void;
+  /** A directory of built UI files (see `defaultUiDir()`), served under `/` and `/ui/` (`durablec dev`). */
+  uiDir?: string;
+  /** The project behind the handlers: enables `GET /source` and the manifest in `GET /functions`. */
+  project?: ProjectInfo;
 }
 
 export interface RunningServer {
@@ -41,9 +49,13 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { runtime } = options;
   const host = options.host ?? "127.0.0.1";
+  const extra = projectRoutes(options.project);
+  const ui = options.uiDir ? loadUiAssets(options.uiDir) : undefined;
   const server = createServer((req, res) => {
     const t0 = Date.now();
-    void handle(runtime, req, res, options.onChange).then((status) => {
+    const asset = ui && req.method === "GET" ? ui((req.url ?? "/").split("?")[0]!) : undefined;
+    if (asset) return void sendAsset(res, asset);
+    void handle(runtime, req, res, options.onChange, extra).then((status) => {
       options.onRequest?.({ method: req.method ?? "", path: (req.url ?? "").split("?")[0]!, status, ms: Date.now() - t0 });
     });
   });
@@ -68,12 +80,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-async function handle(rt: DurableRuntime, req: IncomingMessage, res: ServerResponse, onChange?: () => void): Promise<number> {
+async function handle(rt: DurableRuntime, req: IncomingMessage, res: ServerResponse, onChange?: () => void, extra: Route[] = []): Promise<number> {
   try {
     const url = new URL(req.url ?? "/", "http://localhost");
     const rawPath = (req.url ?? "/").split("?")[0]!;
     const method = req.method ?? "GET";
-    const { route, params, allowed } = matchRoute(method, rawPath);
+    const { route, params, allowed } = matchRoute(method, rawPath, extra);
     if (!route) {
       if (allowed.length) {
         res.setHeader("Allow", allowed.join(", "));
@@ -106,4 +118,12 @@ function send(res: ServerResponse, status: number, body: unknown, close = false)
   if (close) res.setHeader("Connection", "close");
   res.end(text);
   return status;
+}
+
+function sendAsset(res: ServerResponse, asset: UiAsset): void {
+  res.statusCode = 200;
+  res.setHeader("Content-Type", asset.type);
+  res.setHeader("Content-Length", asset.body.length);
+  res.setHeader("Cache-Control", "no-cache");
+  res.end(asset.body);
 }

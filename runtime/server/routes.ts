@@ -24,6 +24,8 @@ export const ListQuery = z.strictObject({
   functionName: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   nextToken: z.string().min(1).optional(),
+  /** A substring of the execution name or ARN. */
+  search: z.string().min(1).max(256).optional(),
 });
 
 /** What a matched route needs: path parameters, the parsed query, the raw body. */
@@ -95,6 +97,7 @@ export const ROUTES: Route[] = [
       const page = rt.list({
         status: q.status,
         functionName: q.functionName,
+        search: q.search,
         limit: limit + 1,
         before: q.nextToken ? decodeToken(q.nextToken) : undefined,
       });
@@ -168,10 +171,10 @@ export const ROUTES: Route[] = [
  * Matches a raw path against the routes. An ARN may arrive URL-encoded as one segment
  * (`arn%3Aaws%3A…%2Fuuid`) or with its slashes left as they are; both work.
  */
-export function matchRoute(method: string, rawPath: string): { route?: Route; params: Record<string, string>; allowed: string[] } {
+export function matchRoute(method: string, rawPath: string, extra: readonly Route[] = []): { route?: Route; params: Record<string, string>; allowed: string[] } {
   const segments = rawPath.split("/").filter((s) => s !== "");
   const allowed: string[] = [];
-  for (const route of ROUTES) {
+  for (const route of [...ROUTES, ...extra]) {
     const params = matchPattern(route.pattern, segments);
     if (!params) continue;
     if (route.method === method) return { route, params, allowed };

@@ -1,0 +1,237 @@
+import { existsSync, readFileSync, watch, type FSWatcher } from "node:fs";
+import { basename, dirname, extname, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { defaultUiDir, startServer, type ProjectInfo, type SourceEntry, type SourceOperation } from "../server/index.js";
+import type { DurableHandler, PlainFunction } from "../service/runtime.js";
+import { createLogger, progressLogger, type LogFormat } from "../worker/log.js";
+import { HandlerLoadError, isDurableHandler, loadHandlerModules, parseModuleSpec, registerLoaded, type LoadedModules } from "../worker/load-handlers.js";
+import { serveUntilSignal } from "./worker.js";
+import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, openRuntime, parse, type CommandIO } from "./common.js";
+
+export const DEV_HELP = `Usage: durablec dev [<module>[#export]...] [-p tsconfig.json] [--port <n>] [--db <file>] [options]
+
+Runs a worker, the HTTP API and the web UI in one process on 127.0.0.1, for local development:
+open the printed URL to watch executions as timelines, see the source line of each operation,
+start executions, complete callbacks and stop executions (see docs/dev-ui.md).
+
+With -p (or with no module and a tsconfig.json in the current directory) it compiles the project
+first, runs the handlers of its entries, and rebuilds and reloads them when a source file changes.
+With modules (compiled .js/.mjs) it runs their handlers and reloads them when they change; the
+source lines come from a durable.manifest.json next to a module or in a folder above it.
+
+Options:
+  -p, --project <file>   tsconfig.json of a "use durable" project to build and watch.
+  --port <n>             Port (default 7070; 0 picks a free one, printed in the first line).
+  --db <file>            Database file (default ${DEFAULT_DB}; :memory: keeps nothing).
+  --concurrency <n>      Executions driven at once (default 8).
+  --poll-ms <n>          Longest sleep between looks at the database (default 200).
+  --no-watch             Do not rebuild or reload on changes.
+  --log <json|pretty>    Log line format on stdout (default pretty).
+  -h, --help             Show this help.
+
+Exit codes: 0 stopped by a signal, 1 the port is taken or the first build failed, 2 usage error.`;
+
+export async function runDev(argv: string[], io: CommandIO): Promise<number> {
+  return guard("dev", io, async () => {
+    const { values, positionals } = parse(argv, {
+      project: { type: "string", short: "p" },
+      port: { type: "string" },
+      db: { type: "string" },
+      concurrency: { type: "string" },
+      "poll-ms": { type: "string" },
+      "no-watch": { type: "boolean" },
+      log: { type: "string" },
+    });
+    if (values.help) return (io.out(DEV_HELP), EXIT.OK);
+    const format = (values.log ?? "pretty") as LogFormat;
+    if (format !== "json" && format !== "pretty") throw new UsageError(`--log must be json or pretty, got ${JSON.stringify(values.log)}.`);
+    const port = intOption(values.port, "port", 0, 7070);
+    if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}.`);
+    const options = {
+      concurrency: intOption(values.concurrency, "concurrency", 1, 8),
+      pollMs: intOption(values["poll-ms"], "poll-ms", 1, 200),
+      graceMs: 2000,
+    };
+    const uiDir = defaultUiDir();
+    if (!uiDir) throw new UsageError("The web UI is not built: run npm run build in the durablec package.");
+
+    let tsconfig = values.project === undefined ? undefined : resolve(io.cwd, values.project);
+    if (tsconfig === undefined && positionals.length === 0 && existsSync(join(io.cwd, "tsconfig.json"))) tsconfig = join(io.cwd, "tsconfig.json");
+    if (tsconfig !== undefined && !existsSync(tsconfig)) throw new UsageError(`Cannot find ${values.project ?? tsconfig}.`);
+    if (tsconfig === undefined && positionals.length === 0) {
+      throw new UsageError("Name compiled modules (durablec dev dist/flows.js) or a project (durablec dev -p tsconfig.json).");
+    }
+    const root = tsconfig ? dirname(tsconfig) : io.cwd;
+    const logger = createLogger(format, (l) => io.out(l.replace(/\n$/, "")));
+
+    // ---- build (project mode) and handler loading ----------------------------------------------
+    let entries: Record<string, SourceEntry> = {};
+    let specs = positionals;
+    const build = async (): Promise<boolean> => {
+      if (!tsconfig) return true;
+      const { compile, formatDiagnostics, hasErrors } = await import("../../compiler/index.js");
+      const t0 = Date.now();
+      const result = compile({ tsconfig });
+      if (result.diagnostics.length) io.err(formatDiagnostics(result.diagnostics, { cwd: io.cwd }));
+      if (hasErrors(result.diagnostics)) {
+        logger.log("error", "build-failed", { errors: result.diagnostics.filter((d) => d.category === "error").length });
+        return false;
+      }
+      entries = rebase(result.manifest.entries as Record<string, SourceEntry>, result.rootDir, root);
+      if (positionals.length === 0) specs = entryModules(result.manifest.entries, [...result.outputs.keys()], result.outDir ?? root);
+      logger.log("info", "build-finished", { ms: Date.now() - t0, entries: Object.keys(entries) });
+      return true;
+    };
+    if (!(await build())) return EXIT.FAILED;
+    if (specs.length === 0) throw new UsageError(`The project ${relative(io.cwd, tsconfig!) || tsconfig} has no "use durable" entry to run.`);
+    // The first load reports a bad module as a usage error; later reloads log and keep the old handlers.
+    const first = await loadHandlerModules(specs, io.cwd);
+    if (!tsconfig) entries = findManifestEntries(first.handlers.map((h) => h.module), root);
+
+    const rt = openRuntime(values.db, io.cwd, { concurrency: options.concurrency, onProgress: (e) => onProgress(e) });
+    const onProgress = progressLogger(logger, (arn) => rt.operations(arn));
+    registerLoaded(rt, first);
+
+    let version = 0;
+    const reload = async (why: string) => {
+      if (tsconfig && !(await build())) return;
+      try {
+        const loaded = await importFresh(specs, io.cwd, ++version);
+        registerLoaded(rt, loaded);
+        if (!tsconfig) entries = findManifestEntries(loaded.handlers.map((h) => h.module), root);
+        logger.log("info", "handlers-reloaded", { why, functions: loaded.handlers.map((h) => h.functionName) });
+      } catch (e) {
+        logger.log("error", "reload-failed", { why, error: (e as Error).message });
+      }
+    };
+
+    const project: ProjectInfo = { root, entries: () => entries };
+    let poke = () => {};
+    let server;
+    try {
+      server = await startServer({
+        runtime: rt,
+        port,
+        uiDir,
+        project,
+        onChange: () => poke(),
+        onRequest: (r) => {
+          if (r.status >= 400) logger.log(r.status >= 500 ? "error" : "warn", "http-request", r);
+        },
+      });
+    } catch (e) {
+      await rt.close();
+      io.err(`durablec dev: cannot listen on 127.0.0.1:${port}: ${(e as Error).message}`);
+      return EXIT.FAILED;
+    }
+    io.out(`durablec dev: UI and API on ${server.url}/ (functions: ${rt.functionNames.join(", ")}; db: ${dbPath(values.db, io.cwd)})`);
+
+    const watchers = values["no-watch"] ? [] : watchSources(tsconfig ? [root] : specs.map((s) => dirname(resolve(io.cwd, parseModuleSpec(s).path))), !!tsconfig, reload);
+    return serveUntilSignal(
+      rt,
+      options,
+      logger,
+      async () => {
+        for (const w of watchers) w.close();
+        await server.close();
+      },
+      (worker) => (poke = () => worker.poke()),
+    );
+  });
+}
+
+/** Re-imports handler modules under a new URL (ESM caches by URL), so edited code is what runs next. */
+async function importFresh(specs: readonly string[], cwd: string, version: number): Promise<LoadedModules> {
+  const out: LoadedModules = { handlers: [], functions: [] };
+  for (const spec of specs) {
+    const { path, exportName } = parseModuleSpec(spec);
+    const file = resolve(cwd, path);
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(`${pathToFileURL(file).href}?v=${version}`)) as Record<string, unknown>;
+    } catch (e) {
+      throw new HandlerLoadError(`Cannot load ${path}: ${(e as Error).message}`);
+    }
+    const nameOf = (exp: string) => (exp === "default" ? basename(file, extname(file)) : exp);
+    for (const [exp, value] of Object.entries(mod)) {
+      if (exportName !== undefined ? exp === exportName && typeof value === "function" : isDurableHandler(value)) {
+        out.handlers.push({ functionName: nameOf(exp), exportName: exp, handler: value as DurableHandler, module: file });
+      } else if (typeof value === "function") out.functions.push({ functionName: nameOf(exp), fn: value as PlainFunction });
+    }
+  }
+  return out;
+}
+
+/** Debounced watchers: a burst of writes (an editor's save, a build) causes one reload. */
+function watchSources(dirs: readonly string[], recursive: boolean, reload: (why: string) => Promise<void>): FSWatcher[] {
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const relevant = recursive ? /\.(ts|tsx|mts|cts|json)$/ : /\.(js|mjs|cjs|json)$/;
+  return [...new Set(dirs)].map((dir) =>
+    watch(dir, { recursive }, (_event, name) => {
+      if (!name || /node_modules|(^|[\\/])\.|(^|[\\/])dist[\\/]/.test(name) || !relevant.test(name)) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => (running = running.then(() => reload(`${name} changed`))), 100);
+    }),
+  );
+}
+
+/** Manifest file paths are relative to the compiled project's root; the server's are relative to `root`. */
+function rebase(entries: Record<string, SourceEntry>, from: string, root: string): Record<string, SourceEntry> {
+  if (resolve(from) === resolve(root)) return entries;
+  const fix = (f: string) => relative(root, resolve(from, f)).split("\\").join("/");
+  const op = (o: SourceOperation): SourceOperation => ({ ...o, file: fix(o.file), ...(o.children ? { children: o.children.map(op) } : {}) });
+  return Object.fromEntries(Object.entries(entries).map(([k, e]) => [k, { ...e, file: fix(e.file), operations: e.operations.map(op) }]));
+}
+
+/** The emitted modules of a project's entries: `src/a.ts` → `<outDir>/…/a.js`, the longest matching path. */
+function entryModules(entries: Record<string, { file: string }>, outputs: readonly string[], outDir: string): string[] {
+  const js = outputs.filter((f) => f.endsWith(".js")).map((f) => ({ abs: f, rel: relative(outDir, f).split("\\").join("/") }));
+  const out = new Set<string>();
+  for (const e of Object.values(entries)) {
+    const want = e.file.replace(/\.(m|c)?tsx?$/, ".js");
+    const match = js.filter((j) => want === j.rel || want.endsWith("/" + j.rel)).sort((a, b) => b.rel.length - a.rel.length)[0];
+    if (match) out.add(match.abs);
+  }
+  return [...out];
+}
+
+/**
+ * The manifest entries of hand-loaded modules: the nearest durable.manifest.json at or above each
+ * module's folder. A manifest's paths are relative to the project root it was compiled from, which
+ * is the manifest's folder or one above it: the first under which the entry's file exists.
+ */
+function findManifestEntries(modules: readonly string[], root: string): Record<string, SourceEntry> {
+  const out: Record<string, SourceEntry> = {};
+  const seen = new Set<string>();
+  for (const m of modules) {
+    for (let dir = dirname(m); ; dir = dirname(dir)) {
+      const file = join(dir, "durable.manifest.json");
+      if (existsSync(file)) {
+        if (!seen.has(file)) {
+          seen.add(file);
+          try {
+            const manifest = JSON.parse(readFileSync(file, "utf8")) as { entries?: Record<string, SourceEntry> };
+            for (const [name, entry] of Object.entries(manifest.entries ?? {})) {
+              let base = dir;
+              for (let b = dir; ; b = dirname(b)) {
+                if (existsSync(resolve(b, entry.file))) {
+                  base = b;
+                  break;
+                }
+                if (dirname(b) === b) break;
+              }
+              Object.assign(out, rebase({ [name]: entry }, base, root));
+            }
+          } catch {
+            /* an unreadable manifest only costs the source lines */
+          }
+        }
+        break;
+      }
+      if (dirname(dir) === dir || dir === root) break;
+    }
+  }
+  return out;
+}
+
