@@ -1,4 +1,5 @@
 import type { WireOperation } from "@aws/durable-execution-sdk-js";
+import { VirtualClock } from "../service/clock.js";
 import type { DurableRuntime, ExecutionDescription, ProgressEvent } from "../service/runtime.js";
 import { displayName, formatOperationLine } from "../worker/log.js";
 import { loadHandlerModules, parseModuleSpec, registerLoaded } from "../worker/load-handlers.js";
@@ -32,6 +33,10 @@ Options:
   --timeout <s>            Execution timeout in seconds for a new execution.
   --lease-ms <n>           Lease on the execution while this command runs it (default 30000).
   --json                   Print the execution as JSON on stdout (progress still goes to stderr).
+  --clock <real|virtual>   virtual: instead of waiting, time jumps to the next wait, retry or
+                           timeout (a 24-hour sleep ends at once; a callback nobody answers
+                           times out at once). For demos and tests; do not use it while a worker
+                           serves the same database. Default: $DURABLEC_CLOCK, else real.
   -h, --help               Show this help.
 
 Exit codes: 0 SUCCEEDED, 1 FAILED / TIMED_OUT / STOPPED, 2 usage error (bad JSON, no handler),
@@ -50,6 +55,7 @@ export async function runRun(argv: string[], io: CommandIO): Promise<number> {
       timeout: { type: "string" },
       "lease-ms": { type: "string" },
       json: { type: "boolean" },
+      clock: { type: "string" },
     });
     if (values.help) return (io.out(RUN_HELP), EXIT.OK);
     if (positionals.length !== 1) throw new UsageError(`Expected one module, got ${positionals.length}.`);
@@ -58,6 +64,8 @@ export async function runRun(argv: string[], io: CommandIO): Promise<number> {
     const timeout = values.timeout === undefined ? undefined : intOption(values.timeout, "timeout", 1, 0);
     const leaseMs = intOption(values["lease-ms"], "lease-ms", 100, 30_000);
     const input = values.input === undefined ? undefined : readJsonArg(values.input, "--input", io.cwd);
+    const clockKind = values.clock ?? (process.env.DURABLEC_CLOCK || "real");
+    if (clockKind !== "real" && clockKind !== "virtual") throw new UsageError(`--clock must be real or virtual, got ${JSON.stringify(clockKind)}.`);
 
     const loaded = await loadHandlerModules([spec], io.cwd);
     if (loaded.handlers.length > 1) {
@@ -87,7 +95,7 @@ export async function runRun(argv: string[], io: CommandIO): Promise<number> {
         io.err(`  invocation ${e.invocation} crashed: ${e.error?.ErrorType ?? ""} ${e.error?.ErrorMessage ?? ""} (retrying from the last checkpoint)`);
       }
     };
-    rt = openRuntime(values.db, io.cwd, { leaseMs, onProgress });
+    rt = openRuntime(values.db, io.cwd, { leaseMs, onProgress, ...(clockKind === "virtual" ? { clock: new VirtualClock() } : {}) });
     try {
       registerLoaded(rt, loaded);
       const existing = values.name === undefined ? undefined : rt.store.getExecutionByName(functionName, values.name);
@@ -112,7 +120,7 @@ export async function runRun(argv: string[], io: CommandIO): Promise<number> {
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       try {
-        exec = await drive(rt, exec.arn, tracked, waitTimeoutMs, () => interrupted);
+        exec = await drive(rt, exec.arn, tracked, waitTimeoutMs, () => interrupted, io);
       } finally {
         process.removeListener("SIGINT", onSignal);
         process.removeListener("SIGTERM", onSignal);
@@ -125,7 +133,14 @@ export async function runRun(argv: string[], io: CommandIO): Promise<number> {
 }
 
 /** Drives the execution (and the executions its chained invokes started) while there is something to do within the wait budget. */
-async function drive(rt: DurableRuntime, arn: string, tracked: Set<string>, waitTimeoutMs: number, interrupted: () => boolean): Promise<ExecutionDescription> {
+async function drive(
+  rt: DurableRuntime,
+  arn: string,
+  tracked: Set<string>,
+  waitTimeoutMs: number,
+  interrupted: () => boolean,
+  io: CommandIO,
+): Promise<ExecutionDescription> {
   const children = rt.store.db.prepare(`SELECT arn FROM executions WHERE parent_arn = ? AND status = 'RUNNING'`);
   for (;;) {
     const family = [arn];
@@ -151,10 +166,23 @@ async function drive(rt: DurableRuntime, arn: string, tracked: Set<string>, wait
       const row = rt.store.getExecution(a);
       return row?.status === "RUNNING" && row.lease_owner !== null && row.lease_owner !== rt.owner && (row.lease_expires_at ?? 0) > rt.clock.now();
     });
+    if (rt.clock instanceof VirtualClock && next !== undefined) {
+      // Virtual time: nothing can happen before `next`, so go there at once.
+      if (next > rt.clock.now()) io.err(`  (virtual clock) skipping ${formatSpan(next - rt.clock.now())} to ${new Date(next).toISOString()}`);
+      rt.clock.advanceTo(next);
+      continue;
+    }
     if (!leasedElsewhere && (next === undefined || next - rt.clock.now() > waitTimeoutMs)) return e;
     // Short sleeps, so that a callback sent from another shell is seen at once.
     await new Promise((r) => setTimeout(r, Math.max(5, Math.min(250, (next ?? now + 250) - rt.clock.now()))));
   }
+}
+
+function formatSpan(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const parts = [[Math.floor(s / 86400), "d"], [Math.floor((s % 86400) / 3600), "h"], [Math.floor((s % 3600) / 60), "m"], [s % 60, "s"]] as const;
+  return parts.filter(([n]) => n > 0).map(([n, u]) => `${n}${u}`).join(" ");
 }
 
 function report(
