@@ -24,3 +24,16 @@ export {
   MAX_INPUT_BYTES,
 } from "./service/errors.js";
 export { Store, type ExecutionStatus, type ExecutionFilter } from "./store/store.js";
+export {
+  Worker,
+  loadHandlerModules,
+  registerLoaded,
+  isDurableHandler,
+  HandlerLoadError,
+  createLogger,
+  type WorkerOptions,
+  type LoadedModules,
+  type Logger,
+  type LogFormat,
+} from "./worker/index.js";
+export { startServer, type ServerOptions, type RunningServer } from "./server/index.js";
