@@ -1,0 +1,189 @@
+// Browser tests of `durablec dev`: a real dev process on a handler module, driven through the web
+// UI in headless Debian chromium (playwright-core never downloads a browser). They assert what a
+// person sees: text, roles, labels.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const FIXTURES = join(ROOT, "test", "ui", "fixtures");
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+let tmp: string;
+let dev: ChildProcess;
+let devOutput = "";
+let url: string;
+let browser: BrowserContext;
+let page: Page;
+const shots: string[] = [];
+
+/** Starts `durablec dev` on the fixture module and resolves with the URL it prints. */
+function startDev(): Promise<string> {
+  dev = spawn(process.execPath, [join(ROOT, "bin", "durablec.js"), "dev", "flows.mjs", "--port", "0", "--db", join(tmp, "state.db"), "--no-watch"], {
+    cwd: FIXTURES,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`durablec dev printed no URL:\n${devOutput}`)), 30_000);
+    const onData = (d: Buffer) => {
+      devOutput += d;
+      const m = /UI and API on (http:\/\/127\.0\.0\.1:\d+)\//.exec(devOutput);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise(m[1]!);
+      }
+    };
+    dev.stdout!.on("data", onData);
+    dev.stderr!.on("data", onData);
+    dev.on("exit", (code) => reject(new Error(`durablec dev exited with ${code}:\n${devOutput}`)));
+  });
+}
+
+async function shot(name: string): Promise<void> {
+  const path = join(tmp, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  shots.push(path);
+}
+
+const timeline = () => page.getByRole("list", { name: "Timeline" });
+const details = () => page.getByRole("complementary", { name: "Operation details" });
+const startForm = () => page.getByRole("form", { name: "Start an execution" });
+
+async function startFromUi(entry: string, input: string, name?: string): Promise<void> {
+  await page.goto(`${url}/#/`);
+  await startForm().getByLabel("Entry").selectOption(entry);
+  await startForm().getByLabel("Input (JSON)").fill(input);
+  await startForm().getByLabel("Name").fill(name ?? "");
+  await startForm().getByRole("button", { name: "Start" }).click();
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "durablec-ui-"));
+  const [u, b] = await Promise.all([
+    startDev(),
+    chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "durablec-chromium-")), {
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 900 },
+    }),
+  ]);
+  url = u;
+  browser = b;
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.setDefaultTimeout(15_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (dev && dev.exitCode === null) {
+    const exited = new Promise((r) => dev.once("exit", r));
+    dev.kill("SIGTERM");
+    await exited;
+  }
+  if (process.env.DURABLEC_KEEP_SCREENSHOTS) console.log(`screenshots: ${shots.join(", ")}`);
+  else rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("durablec dev web UI", () => {
+  it("refuses malformed JSON, starts an execution and shows its timeline as it runs", async () => {
+    await startFromUi("order", '{"orderId": ');
+    await expect.poll(() => startForm().getByRole("alert").textContent()).toContain("The input is not valid JSON");
+    expect(page.url()).not.toContain("#/executions/");
+
+    await startFromUi("order", '{"orderId": "o-ui-1"}', "ui-order-1");
+    await page.getByRole("heading", { name: /ui-order-1/ }).waitFor();
+    await timeline().getByRole("listitem", { name: /^load-order step SUCCEEDED/ }).waitFor();
+    // The map's items nest under it; the retried step and the wait appear as the execution goes on.
+    await timeline().getByRole("listitem", { name: /^price-items map SUCCEEDED/ }).waitFor();
+    expect(await timeline().getByRole("listitem", { name: /^price step SUCCEEDED/ }).count()).toBe(3);
+    await timeline().getByRole("listitem", { name: /^reserve-stock step SUCCEEDED/ }).waitFor();
+    await timeline().getByRole("listitem", { name: /^approve › callback callback STARTED/ }).waitFor();
+    expect(await page.getByRole("heading", { name: /ui-order-1/ }).textContent()).toContain("RUNNING");
+    await shot("timeline-running");
+  });
+
+  it("shows an operation's details, attempts and the source lines that produced it", async () => {
+    await timeline().getByRole("listitem", { name: /^load-order/ }).click();
+    await expect.poll(() => details().textContent()).toContain("flows.mjs:9");
+    const text = (await details().textContent())!;
+    expect(text).toContain('ctx.step("load-order"');
+    expect(text).toContain('"o-ui-1"'); // the step's result
+    expect(await details().locator(".hl").textContent()).toContain('await ctx.step("load-order"');
+
+    await timeline().getByRole("listitem", { name: /^reserve-stock/ }).click();
+    await expect.poll(() => details().textContent()).toContain("flows.mjs:12");
+    expect(await details().getByRole("term").allTextContents()).toContain("Attempts");
+    expect((await details().textContent())!.replace(/\s+/g, " ")).toMatch(/Attempts\s*2/);
+    await shot("operation-source");
+  });
+
+  it("completes a callback from the UI, and the execution finishes", async () => {
+    await timeline().getByRole("listitem", { name: /^approve › callback/ }).click();
+    const form = details().getByRole("group", { name: "Complete callback" });
+    await form.getByLabel("Result (JSON)").fill("approved by ana");
+    await form.getByRole("button", { name: "Send success" }).click();
+    await expect.poll(() => form.getByRole("alert").textContent()).toContain("The result is not valid JSON");
+
+    await form.getByLabel("Result (JSON)").fill('{"approvedBy": "ana"}');
+    await form.getByRole("button", { name: "Send success" }).click();
+    await timeline().getByRole("listitem", { name: /^send-receipt step SUCCEEDED/ }).waitFor();
+    await expect.poll(() => page.getByRole("heading", { name: /ui-order-1/ }).textContent()).toContain("SUCCEEDED");
+    expect(await page.getByRole("button", { name: "Stop execution" }).count()).toBe(0);
+
+    await page.getByRole("tab", { name: "Input & result" }).click();
+    await expect.poll(() => page.locator("main").textContent()).toContain('"approvedBy": "ana"');
+    expect(await page.locator("main").textContent()).toContain('"total": 60');
+
+    await page.getByRole("tab", { name: /History/ }).click();
+    const history = page.getByRole("table", { name: "History events" });
+    expect(await history.getByRole("row", { name: /CallbackSucceeded/ }).count()).toBe(1);
+    expect(await history.getByRole("row", { name: /ExecutionSucceeded/ }).count()).toBe(1);
+    await shot("history");
+  });
+
+  it("stops a running execution", async () => {
+    await startFromUi("nap", "{}", "ui-nap-1");
+    await timeline().getByRole("listitem", { name: /^long-nap wait STARTED/ }).waitFor();
+    await page.getByRole("button", { name: "Stop execution" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: /ui-nap-1/ }).textContent()).toContain("STOPPED");
+  });
+
+  it("lists, filters and searches executions, and shows the API's own errors", async () => {
+    await page.goto(`${url}/#/`);
+    const list = page.getByRole("region", { name: "Executions" });
+    await list.getByRole("link", { name: "ui-order-1" }).waitFor();
+    await list.getByRole("link", { name: "ui-nap-1" }).waitFor();
+
+    await list.getByLabel("Status").selectOption("STOPPED");
+    await expect.poll(() => list.getByRole("link").allTextContents()).toEqual(["ui-nap-1"]);
+    await list.getByLabel("Status").selectOption("");
+    await list.getByLabel("Entry").selectOption("order");
+    await expect.poll(() => list.getByRole("link").allTextContents()).toEqual(["ui-order-1"]);
+    await list.getByLabel("Entry").selectOption("");
+    await list.getByLabel("Search").fill("nap-1");
+    await expect.poll(() => list.getByRole("link").allTextContents()).toEqual(["ui-nap-1"]);
+    await shot("list-search");
+
+    // The same name with another input: the API refuses it, and the UI shows the API's message.
+    const body = JSON.stringify({ functionName: "order", input: { orderId: "other" }, name: "ui-order-1" });
+    const api = await fetch(`${url}/executions`, { method: "POST", body });
+    const refusal = (await api.json()) as { code: string; message: string };
+    expect(api.status).toBe(409);
+    await startFromUi("order", '{"orderId": "other"}', "ui-order-1");
+    await expect.poll(() => startForm().getByRole("alert").textContent()).toBe(refusal.message);
+  });
+});
