@@ -401,7 +401,11 @@ export class ExecutionService {
     if (u.Payload != null) {
       const limit = type === "EXECUTION" ? MAX_EXECUTION_RESULT_BYTES : MAX_OPERATION_PAYLOAD_BYTES;
       const size = byteLength(u.Payload);
-      if (size > limit) reject("EXECUTION", `Payload of ${type} operation ${u.Name ?? u.Id} is ${size} bytes; the limit is ${limit}.`);
+      if (size > limit) {
+        // The SDK names its result update after the clock (execution-result-<ms>): say what it is.
+        if (type === "EXECUTION") reject("EXECUTION", `The execution result is ${size} bytes; the limit is ${limit}.`);
+        reject("EXECUTION", `Payload of ${type} operation ${u.Name ?? u.Id} is ${size} bytes; the limit is ${limit}.`);
+      }
     }
     if (type === "EXECUTION") {
       this.#writeBatch(exec, batch);

@@ -334,8 +334,8 @@ export class DurableRuntime {
     let crashed = false;
     // A crashed Lambda is gone: its handler's promise is not awaited (the SDK may never settle
     // after a failed checkpoint, e.g. the one carrying an oversized execution result).
-    let kill!: () => void;
-    const killed = new Promise<undefined>((resolve) => (kill = () => resolve(undefined)));
+    let kill!: (output?: DurableExecutionInvocationOutput) => void;
+    const killed = new Promise<DurableExecutionInvocationOutput | undefined>((resolve) => (kill = resolve));
     const service = this.service;
     const faults = this.#options.faults;
     const functionName = exec.function_name;
@@ -347,7 +347,22 @@ export class DurableRuntime {
       },
       async checkpoint(req) {
         if (dead) throw new DurableExecutionClientError("Invalid Checkpoint Token", { scope: "INVOCATION" });
-        const res = service.checkpoint(req.DurableExecutionArn!, req.CheckpointToken, req.Updates ?? []);
+        let res: ReturnType<ExecutionService["checkpoint"]>;
+        try {
+          res = service.checkpoint(req.DurableExecutionArn!, req.CheckpointToken, req.Updates ?? []);
+        } catch (e) {
+          // The SDK sends an oversized result as an EXECUTION update after the handler returned,
+          // and never settles when that checkpoint is refused: fail the execution as the SDK
+          // fails it for any other refused checkpoint, instead of waiting for the invocation timeout.
+          if (e instanceof DurableExecutionClientError && e.scope === "EXECUTION" && (req.Updates ?? []).some((u) => u.Type === "EXECUTION")) {
+            dead = true;
+            kill({
+              Status: "FAILED" as DurableExecutionInvocationOutput["Status"],
+              Error: { ErrorType: "CheckpointUnrecoverableExecutionError", ErrorMessage: `[Unrecoverable Execution] Checkpoint failed: ${e.message}` },
+            } as DurableExecutionInvocationOutput);
+          }
+          throw e;
+        }
         if (onProgress) for (const operation of res.operations) onProgress({ type: "operation", arn: start.arn, operation });
         if (faults?.crashAfterCheckpoint) {
           const checkpoint = service.store.getExecution(start.arn)!.checkpoint_count;

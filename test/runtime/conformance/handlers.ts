@@ -691,6 +691,19 @@ export const cases: ConformanceCase[] = [
     expect: { status: "SUCCEEDED" },
   },
   {
+    name: "execution-result-over-6mib-fails-execution",
+    handler: withDurableExecution(async (_event, ctx) => {
+      await ctx.step("tiny", async () => 1);
+      return { data: blob(6 * 1024 * 1024 + 100) };
+    }),
+    expect: {
+      status: "FAILED",
+      errorType: "CheckpointUnrecoverableExecutionError",
+      errorMessage: /The execution result is 6291567 bytes; the limit is 6291456\./,
+    },
+    oracle: { skip: "the official runner does not enforce the 6 MB execution result limit" },
+  },
+  {
     name: "step-payload-over-256k-fails-execution",
     handler: withDurableExecution(async (_event, ctx) => {
       await ctx.step("too-big", async () => blob(300 * 1024));
