@@ -3,7 +3,9 @@ import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js"
 import { assignStableNames } from "../naming/stable-names.js";
 import { CallClassifier, type CallClass } from "./classify-call.js";
 import { loc, type DurableFunction } from "./discover.js";
-import { awaitedType, findSerializationProblem } from "./serializable.js";
+import { EffectPlanner, type EffectPlan } from "./effect-options.js";
+import { awaitedType } from "./serializable.js";
+import { analyzeResultType, type TypeDescriptor } from "./type-descriptor.js";
 
 export type OperationKind = "step" | "wait" | "waitForCallback" | "createCallback" | "waitForCondition" | "invoke" | "childContext";
 
@@ -26,6 +28,10 @@ export interface PlannedOperation {
    * result (`randomBytes(8).toString("hex")`), so the step returns plain data.
    */
   extent: Node;
+  /** Effects: semantics, retries and where the idempotency key goes (analysis/effect-options.ts). */
+  effect?: EffectPlan;
+  /** The result's codec, when JSON alone does not round-trip it (analysis/type-descriptor.ts). */
+  codec?: TypeDescriptor;
 }
 
 export interface FunctionAnalysis {
@@ -47,6 +53,7 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
   const operations: PlannedOperation[] = [];
   const diagnostics: Diagnostic[] = [];
   const reportedModuleState = new Set<string>();
+  const effects = new EffectPlanner(classifier.config.retry);
   const body = fn.node.getBody();
   if (!body) return { fn, operations, diagnostics };
 
@@ -96,6 +103,7 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
         const isPromise = c.kind === "effect" && !!call.getType().getProperty("then");
         const extent = isPromise || Node.isNewExpression(call) ? call : methodChainExtent(call);
         plan(call, "step", c, { needsAwait: !isPromise, extent });
+        if (c.kind === "effect") operations[operations.length - 1]!.effect = effects.plan(call, c.label, diagnostics);
         checkResult(extent as CallExpression, c.label, isPromise);
         return true; // arguments and chained calls run inside the step
       }
@@ -167,9 +175,13 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
   const checkResult = (call: CallExpression | NewExpression, operation: string, isPromise: boolean) => {
     if (Node.isNewExpression(call)) return; // `new Date()` is checkpointed as a number
     const type = isPromise ? awaitedType(call.getType()) : call.getType();
-    const problem = findSerializationProblem(type, call);
-    if (!problem) return;
+    const result = analyzeResultType(type, call);
+    const op = operations[operations.length - 1];
+    if (op && result.descriptor !== 0) op.codec = result.descriptor;
     const at = loc(file, call.getExpression());
+    if (result.untyped) diagnostics.push(createDiagnostic("UntypedResult", { operation, type: type.getText() }, at));
+    const problem = result.problem;
+    if (!problem) return;
     if (problem.lossy) diagnostics.push(createDiagnostic("LossyResult", { operation, path: problem.path, kind: problem.kind, becomes: problem.becomes ?? "something else" }, at));
     else diagnostics.push(createDiagnostic("UnserializableResult", { operation, path: problem.path, kind: problem.kind }, at));
   };

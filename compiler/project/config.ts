@@ -28,6 +28,16 @@ export const DurableConfigSchema = z
       .object({ concurrency: z.union([z.number().int().positive(), z.literal("unbounded")]).optional() })
       .strict()
       .optional(),
+    /** Retries of compiled effect steps (transient failures only); delays in seconds. */
+    retry: z
+      .object({
+        attempts: z.number().int().min(1).optional(),
+        initialDelaySeconds: z.number().positive().optional(),
+        maxDelaySeconds: z.number().positive().optional(),
+        backoffRate: z.number().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
