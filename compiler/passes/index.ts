@@ -5,6 +5,7 @@
 import type { Pass } from "./pass-context.js";
 import { rewriteDurableCallsToChildContexts } from "./rewrite-durable-calls-to-child-contexts.js";
 import { rewriteEffectsToSteps } from "./rewrite-effects-to-steps.js";
+import { injectIdempotencyKeys } from "./inject-idempotency-keys.js";
 import { rewriteEntriesToHandlers } from "./rewrite-entries-to-handlers.js";
 import { rewriteImports } from "./rewrite-imports.js";
 import { rewriteIntrinsics } from "./rewrite-intrinsics.js";
@@ -12,6 +13,7 @@ import { rewriteTimersToWait } from "./rewrite-timers-to-wait.js";
 
 export const PASSES: readonly { name: string; run: Pass }[] = [
   { name: "rewrite-effects-to-steps", run: rewriteEffectsToSteps },
+  { name: "inject-idempotency-keys", run: injectIdempotencyKeys },
   { name: "rewrite-timers-to-wait", run: rewriteTimersToWait },
   { name: "rewrite-intrinsics", run: rewriteIntrinsics },
   { name: "rewrite-durable-calls-to-child-contexts", run: rewriteDurableCallsToChildContexts },

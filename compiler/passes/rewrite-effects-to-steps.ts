@@ -7,6 +7,7 @@
  *   const d = new Date();                →  const d = new Date(await ctx.step("checkout/new Date", async () => Date.now()));
  */
 import { Node } from "ts-morph";
+import { effectStepParts } from "./effect-step-parts.js";
 import { needsParentheses, operationsOf, str, type PassContext } from "./pass-context.js";
 
 const PASS = "rewrite-effects-to-steps";
@@ -23,8 +24,10 @@ export function rewriteEffectsToSteps(context: PassContext): void {
       continue;
     }
     const wrap = op.needsAwait && needsParentheses(op.extent);
-    const open = `${wrap ? "(" : ""}${op.needsAwait ? "await " : ""}${names.ctx}.step(${str(op.name)}, async () => `;
+    // Idempotency key binding, retries, semantics and codec (issue 6): effect-step-parts.ts.
+    const parts = effectStepParts(context, op);
+    const open = `${wrap ? "(" : ""}${op.needsAwait ? "await " : ""}${names.ctx}.step(${str(op.name)}, ${parts.open}async () => `;
     edits.head(start, end, open, PASS);
-    edits.tail(start, end, wrap ? "))" : ")", PASS);
+    edits.tail(start, end, `${parts.close}${parts.config}${wrap ? "))" : ")"}`, PASS);
   }
 }
