@@ -356,6 +356,7 @@ describe("bad database files", () => {
     const raw = new Database(path);
     raw.pragma("user_version = 99");
     raw.close();
+    const bytes = readFileSync(path);
     let thrown: unknown;
     try {
       createRuntime({ db: path });
@@ -368,5 +369,6 @@ describe("bad database files", () => {
     const check = new Database(path, { readonly: true });
     expect(check.pragma("user_version", { simple: true })).toBe(99);
     check.close();
+    expect(readFileSync(path).equals(bytes)).toBe(true);
   });
 });
