@@ -95,8 +95,11 @@ export async function runRun(argv: string[], io: CommandIO): Promise<number> {
         io.err(`  invocation ${e.invocation} crashed: ${e.error?.ErrorType ?? ""} ${e.error?.ErrorMessage ?? ""} (retrying from the last checkpoint)`);
       }
     };
+    // The module's other handlers and functions are targets for chained invokes.
+    const siblings = await loadHandlerModules([parseModuleSpec(spec).path], io.cwd).catch(() => undefined);
     rt = openRuntime(values.db, io.cwd, { leaseMs, onProgress, ...(clockKind === "virtual" ? { clock: new VirtualClock() } : {}) });
     try {
+      if (siblings) registerLoaded(rt, siblings);
       registerLoaded(rt, loaded);
       const existing = values.name === undefined ? undefined : rt.store.getExecutionByName(functionName, values.name);
       let exec: ExecutionDescription;
@@ -154,6 +157,9 @@ async function drive(
     rt.startChainedInvokes();
     const e = rt.get(arn);
     if (e.status !== "RUNNING" || interrupted()) return e;
+    // Driving may have started children (chained invokes): they count as work of this command.
+    for (let i = 0; i < family.length; i++) for (const c of children.all(family[i]) as { arn: string }[]) if (!family.includes(c.arn)) family.push(c.arn);
+    for (const a of family) tracked.add(a);
     // The earliest moment anything in the family must be looked at again (or its lease frees).
     let next: number | undefined;
     for (const a of family) {

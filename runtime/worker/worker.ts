@@ -1,6 +1,6 @@
 import type { Statement } from "better-sqlite3";
 import type { DurableRuntime } from "../service/runtime.js";
-import type { Logger } from "./log.js";
+import { parseExecutionArn, type Logger } from "./log.js";
 
 export interface WorkerOptions {
   runtime: DurableRuntime;
@@ -140,8 +140,18 @@ export class Worker {
   }
 
   #launch(arn: string): void {
+    const store = this.runtime.store;
+    const invocationsBefore = store.lastInvocationSeq(arn);
     const p = this.runtime
       .drive(arn)
+      .then(() => {
+        // Ended by the scheduler alone (an execution timeout): no invocation reported it.
+        const row = store.getExecution(arn);
+        if (row && row.status !== "RUNNING" && store.lastInvocationSeq(arn) === invocationsBefore) {
+          const { functionName, name } = parseExecutionArn(arn);
+          this.#logger?.log("warn", "execution-ended", { arn, function: functionName, execution: name, status: row.status, error: row.error ? JSON.parse(row.error).ErrorType : undefined });
+        }
+      })
       .catch((e: unknown) => {
         this.#onError?.(e);
         this.#logger?.log("error", "drive-failed", { arn, error: (e as Error).message });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRuntime, type DurableRuntime } from "../../runtime/index.js";
 import { loadHandlerModules, registerLoaded } from "../../runtime/worker/index.js";
-import { Daemon, FLOWS, cli, eventually, tempDir } from "./helpers.js";
+import { Daemon, FIXTURES, FLOWS, cli, eventually, inProcess, tempDir } from "./helpers.js";
 
 // `durablec worker` as a child process over one database file; executions are started from
 // this process on the same file, callbacks are sent with the CLI.
@@ -64,6 +64,26 @@ describe("durablec worker", () => {
     await w.stop("SIGTERM");
     expect((await w.exited).code).toBe(0);
     expect(w.lines.at(-1)).toMatchObject({ event: "worker-stopped" });
+  });
+
+  it("runs chained invokes (a durable child with a wait, a plain function) and enforces execution timeouts", async () => {
+    const { dir, db, rt, worker } = await setup();
+    const chain = join(FIXTURES, "chain.mjs");
+    const w = new Daemon(["worker", FLOWS, chain, "--db", db, "--lease-ms", "1000", "--poll-ms", "50"], { cwd: dir });
+    cleanups.push(() => w.stop("SIGKILL"));
+    await w.waitFor((l) => l.event === "worker-started");
+    const timed = rt.start("greet", { who: "late", waitSeconds: 3600 }, { executionTimeoutSeconds: 1 });
+    // Started from the CLI this time, left to the worker at the first wait (exit 3).
+    const started = await inProcess(["run", `${chain}#parent`, "--input", '{"n":21}', "--name", "p1", "--db", db, "--wait-timeout", "0", "--json"], { cwd: dir });
+    expect([0, 3]).toContain(started.code);
+    const arn = JSON.parse(started.stdout).arn as string;
+    expect(await ended(rt, arn)).toMatchObject({ status: "SUCCEEDED", result: { child: { doubled: 42 }, label: "n=42" } });
+    const children = rt.list({ functionName: "child" });
+    expect(children).toHaveLength(1);
+    expect(children[0]).toMatchObject({ status: "SUCCEEDED", parentArn: arn });
+    expect(await ended(rt, timed.arn)).toMatchObject({ status: "TIMED_OUT", error: { ErrorType: "ExecutionTimedOut" } });
+    expect(w.lines).toContainEqual(expect.objectContaining({ event: "execution-ended", arn: timed.arn, status: "TIMED_OUT" }));
+    void worker;
   });
 
   it("on SIGTERM finishes in-flight work within the grace period", async () => {
