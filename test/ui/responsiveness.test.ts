@@ -66,7 +66,7 @@ describe("API latency under the dev UI with a big store", () => {
     const search = await median("list search (scan)", "/executions?limit=50&search=seed-9999");
     expect(search.body.executions.map((e: { name: string }) => e.name)).toEqual(["seed-9999"]);
     let token = first.body.nextToken as string;
-    for (let i = 0; i < 100 && token; i++) token = (await (await fetch(`${server.url}/executions?limit=50&nextToken=${token}`)).json()).nextToken;
+    for (let i = 0; i < 100 && token; i++) token = ((await (await fetch(`${server.url}/executions?limit=50&nextToken=${token}`)).json()) as { nextToken: string }).nextToken;
     const deep = await median("list page 101 (by nextToken)", `/executions?limit=50&nextToken=${token}`);
     expect(deep.body.executions.length).toBeGreaterThan(0);
     for (const label of ["list first page (50)", "list status=SUCCEEDED", "list functionName=nap", "list search (scan)", "list page 101 (by nextToken)"]) {
