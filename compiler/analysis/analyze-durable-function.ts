@@ -3,6 +3,7 @@ import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js"
 import { assignStableNames } from "../naming/stable-names.js";
 import { CallClassifier, type CallClass } from "./classify-call.js";
 import { loc, type DurableFunction } from "./discover.js";
+import { inputDiagnostics } from "./inputs.js";
 import { EffectPlanner, type EffectPlan } from "./effect-options.js";
 import { awaitedType } from "./serializable.js";
 import { analyzeResultType, type TypeDescriptor } from "./type-descriptor.js";
@@ -214,6 +215,7 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
 
   visit(body, { kind: "body" });
 
+  diagnostics.push(...inputDiagnostics(fn, operations));
   const names = assignStableNames(
     fn.name,
     operations.map((o) => ({ label: o.label, ...(o.explicitName !== undefined ? { explicitName: o.explicitName } : {}) })),

@@ -10,6 +10,7 @@ import { rewriteEntriesToHandlers } from "./rewrite-entries-to-handlers.js";
 import { rewriteImports } from "./rewrite-imports.js";
 import { rewriteIntrinsics } from "./rewrite-intrinsics.js";
 import { rewriteTimersToWait } from "./rewrite-timers-to-wait.js";
+import { validateInputs } from "./validate-inputs.js";
 
 export const PASSES: readonly { name: string; run: Pass }[] = [
   { name: "rewrite-effects-to-steps", run: rewriteEffectsToSteps },
@@ -17,6 +18,7 @@ export const PASSES: readonly { name: string; run: Pass }[] = [
   { name: "rewrite-timers-to-wait", run: rewriteTimersToWait },
   { name: "rewrite-intrinsics", run: rewriteIntrinsics },
   { name: "rewrite-durable-calls-to-child-contexts", run: rewriteDurableCallsToChildContexts },
+  { name: "validate-inputs", run: validateInputs },
   { name: "rewrite-entries-to-handlers", run: rewriteEntriesToHandlers },
   // Last: it needs to know which imports the other passes used.
   { name: "rewrite-imports", run: rewriteImports },

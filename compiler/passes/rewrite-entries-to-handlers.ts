@@ -11,6 +11,7 @@
  */
 import { SyntaxKind, type Node } from "ts-morph";
 import type { EditSet } from "../edits/edit-set.js";
+import { validatedEventText } from "./validate-inputs.js";
 import type { PassContext } from "./pass-context.js";
 
 const PASS = "rewrite-entries-to-handlers";
@@ -43,7 +44,7 @@ export function rewriteEntriesToHandlers(context: PassContext): void {
     }
     const ev = names.event;
     const eventType = params.length ? `Parameters<typeof ${inner}>[1]` : "unknown";
-    const handler = `${names.withDurableExecution}((${ev}: ${eventType}, ${names.ctx}: ${names.DurableContext}) => ${inner}(${names.ctx}${params.length ? `, ${ev}` : ""}))`;
+    const handler = `${names.withDurableExecution}((${ev}: ${eventType}, ${names.ctx}: ${names.DurableContext}) => ${inner}(${names.ctx}${params.length ? `, ${validatedEventText(context, fn, ev)}` : ""}))`;
     const exported = node.hasExportKeyword();
     const declaration = isDefault
       ? `export default ${handler};`
