@@ -133,3 +133,14 @@ export function shellQuote(s: string): string {
 export function printJson(io: CommandIO, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));
 }
+
+/**
+ * Sends what handler code prints with console.log/info/debug to stderr, so that stdout carries
+ * only the command's own output (JSON log lines, `--json` results) for scripts to parse.
+ * Returns a function that restores the console.
+ */
+export function routeConsoleToStderr(): () => void {
+  const saved = { log: console.log, info: console.info, debug: console.debug };
+  console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+  return () => Object.assign(console, saved);
+}

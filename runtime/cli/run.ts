@@ -13,6 +13,7 @@ import {
   parse,
   printJson,
   readJsonArg,
+  routeConsoleToStderr,
   shellQuote,
   type CommandIO,
 } from "./common.js";
@@ -122,9 +123,11 @@ export async function runRun(argv: string[], io: CommandIO): Promise<number> {
       };
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
+      const restoreConsole = values.json ? routeConsoleToStderr() : () => {};
       try {
         exec = await drive(rt, exec.arn, tracked, waitTimeoutMs, () => interrupted, io);
       } finally {
+        restoreConsole();
         process.removeListener("SIGINT", onSignal);
         process.removeListener("SIGTERM", onSignal);
       }

@@ -1,7 +1,7 @@
 import { startServer } from "../server/index.js";
 import { createLogger, progressLogger, type LogFormat } from "../worker/log.js";
 import { loadHandlerModules, registerLoaded } from "../worker/load-handlers.js";
-import { serveUntilSignal } from "./worker.js";
+import { previousInvocationEnd, serveUntilSignal } from "./worker.js";
 import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, openRuntime, parse, type CommandIO } from "./common.js";
 
 export const SERVE_HELP = `Usage: durablec serve [<module>[#export]...] [--port <n>] [--db <file>] [options]
@@ -52,7 +52,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
       concurrency: options.concurrency,
       onProgress: (e) => onProgress(e),
     });
-    const onProgress = progressLogger(logger, (arn) => rt.operations(arn));
+    const onProgress = progressLogger(logger, (arn) => rt.operations(arn), (arn) => previousInvocationEnd(rt, arn));
     registerLoaded(rt, loaded);
     let poke = () => {};
     let server;

@@ -2,7 +2,7 @@ import { createLogger, progressLogger, type LogFormat, type Logger } from "../wo
 import { loadHandlerModules, registerLoaded } from "../worker/load-handlers.js";
 import { Worker } from "../worker/worker.js";
 import type { DurableRuntime } from "../service/runtime.js";
-import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, openRuntime, parse, type CommandIO } from "./common.js";
+import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, openRuntime, parse, routeConsoleToStderr, type CommandIO } from "./common.js";
 
 export const WORKER_HELP = `Usage: durablec worker <module>[#export]... [options]
 
@@ -58,7 +58,7 @@ export async function runWorker(argv: string[], io: CommandIO): Promise<number> 
       maxFailedInvocations: options.maxFailedInvocations,
       onProgress: (e) => onProgress(e),
     });
-    const onProgress = progressLogger(logger, (arn) => rt.operations(arn));
+    const onProgress = progressLogger(logger, (arn) => rt.operations(arn), (arn) => previousInvocationEnd(rt, arn));
     registerLoaded(rt, loaded);
     logger.log("info", "worker-started", {
       db: dbPath(values.db, io.cwd),
@@ -72,6 +72,13 @@ export async function runWorker(argv: string[], io: CommandIO): Promise<number> 
 }
 
 /** Runs a worker on `rt` until SIGINT or SIGTERM, then shuts down gracefully. Shared with `serve`. */
+/** When the invocation before the newest one ended (ms), if there was one. */
+export function previousInvocationEnd(rt: DurableRuntime, arn: string): number | undefined {
+  const ended = rt.invocations(arn).filter((i) => i.endTime !== undefined);
+  const last = ended[ended.length - 1];
+  return last ? Date.parse(last.endTime!) : undefined;
+}
+
 export async function serveUntilSignal(
   rt: DurableRuntime,
   options: { concurrency: number; pollMs: number; graceMs: number },
@@ -84,6 +91,8 @@ export async function serveUntilSignal(
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
+  // stdout is for the log lines; what handlers print goes to stderr.
+  routeConsoleToStderr();
   const worker = new Worker({ runtime: rt, concurrency: options.concurrency, pollMs: options.pollMs, logger });
   onWorker?.(worker);
   worker.start();

@@ -162,7 +162,11 @@ export class OperationTracker {
  * change (the checkpoint response only carries what the service changed, so the operations are
  * compared at each invocation boundary).
  */
-export function progressLogger(logger: Logger, operations: (arn: string) => readonly WireOperation[]): (e: ProgressEvent) => void {
+export function progressLogger(
+  logger: Logger,
+  operations: (arn: string) => readonly WireOperation[],
+  previousInvocationEnd?: (arn: string) => number | undefined,
+): (e: ProgressEvent) => void {
   const tracker = new OperationTracker();
   const logOps = (arn: string, ops: readonly WireOperation[], all?: readonly WireOperation[]) => {
     for (const op of tracker.changes(arn, ops)) {
@@ -174,7 +178,16 @@ export function progressLogger(logger: Logger, operations: (arn: string) => read
   return (e) => {
     try {
       if (e.type === "operation") return logOps(e.arn, [e.operation]);
-      if (e.type === "invocation-started" && !tracker.has(e.arn)) tracker.seed(e.arn, operations(e.arn));
+      if (e.type === "invocation-started" && !tracker.has(e.arn)) {
+        // First sight of this execution in this process: report only what changed since its
+        // previous invocation ended (a callback that arrived, a wait that ended), not its past.
+        const all = operations(e.arn);
+        const since = previousInvocationEnd?.(e.arn);
+        tracker.seed(
+          e.arn,
+          all.filter((op) => since === undefined || !(op.EndTimestamp && Date.parse(String(op.EndTimestamp)) >= since)),
+        );
+      }
       if (e.type === "invocation-started" || e.type === "invocation-ended" || e.type === "execution-ended") {
         const all = operations(e.arn);
         logOps(e.arn, all, all);

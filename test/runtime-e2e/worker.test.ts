@@ -49,6 +49,8 @@ describe("durablec worker", () => {
     const sent = await cli(["callback", "succeed", String(cbLine.callbackId), '{"ok":1}', "--db", db], { cwd: dir });
     expect(sent.code, sent.stderr).toBe(0);
     expect(await ended(rt, approval.arn)).toMatchObject({ status: "SUCCEEDED", result: { answer: { ok: 1 } } });
+    // The answer from outside is logged when the worker resumes the execution.
+    expect(w.lines).toContainEqual(expect.objectContaining({ event: "operation", arn: approval.arn, type: "CALLBACK", status: "SUCCEEDED", operationName: "approve.callback" }));
 
     expect(await ended(rt, flaky.arn)).toMatchObject({ status: "SUCCEEDED", result: { value: "ok after 3" } });
     expect(readFileSync(join(dir, "counter"), "utf8")).toBe("3");
