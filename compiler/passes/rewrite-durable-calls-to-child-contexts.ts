@@ -12,6 +12,11 @@ import { openParenOf, operationsOf, str, type PassContext } from "./pass-context
 
 const PASS = "rewrite-durable-calls-to-child-contexts";
 
+function internalName(context: PassContext): string {
+  context.imports.internal = true;
+  return context.names.internal;
+}
+
 export function rewriteDurableCallsToChildContexts(context: PassContext): void {
   const { edits, names } = context;
   for (const op of operationsOf(context)) {
@@ -21,7 +26,9 @@ export function rewriteDurableCallsToChildContexts(context: PassContext): void {
     const callee = call.getExpression();
     const ctx = names.ctx;
     edits.head(call.getStart(), call.getEnd(), `${ctx}.runInChildContext(${str(op.name)}, async (${ctx}) => `, PASS);
-    edits.tail(call.getStart(), call.getEnd(), ")", PASS);
+    // A result JSON does not round-trip gets the codec of its type (runtime/internal/serdes.ts).
+    const codec = op.codec !== undefined ? `, { serdes: ${internalName(context)}.serdes(${JSON.stringify(op.codec)}) }` : "";
+    edits.tail(call.getStart(), call.getEnd(), `${codec})`, PASS);
     if (target.isEntry) {
       let local: string;
       if (target.sourceFile === context.file) local = names.inner(target.name);

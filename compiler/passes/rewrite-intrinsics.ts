@@ -9,7 +9,7 @@
  *   await waitFor(check, o)                  →  await ctx.waitForCondition("f/waitFor", durablec.checkFunction(check), durablec.waitForConfig(o))
  *   await invoke<O>("fn:live", input)        →  await ctx.invoke<unknown, O>("f/invoke", "fn:live", input)
  */
-import { Node, type CallExpression } from "ts-morph";
+import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import type { EditSet } from "../edits/edit-set.js";
 import { openParenOf, operationsOf, str, type PassContext } from "./pass-context.js";
 
@@ -45,7 +45,13 @@ export function rewriteIntrinsics(context: PassContext): void {
         if (nameArg && op.explicitName !== "<dynamic>" && op.name !== op.explicitName) {
           edits.replace(nameArg.getStart(), nameArg.getEnd(), str(op.name), PASS);
         }
-        wrap(edits, args[2], `${internal()}.stepConfig(`, ")");
+        // The result's codec, when JSON alone does not round-trip it (runtime/internal/serdes.ts).
+        const codec = op.codec !== undefined ? JSON.stringify(op.codec) : undefined;
+        if (args[2]) wrap(edits, args[2], `${internal()}.stepConfig(`, codec ? `, ${codec})` : ")");
+        else if (codec) {
+          const close = call.getLastChildByKindOrThrow(SyntaxKind.CloseParenToken);
+          edits.insert(close.getStart(), `, ${internal()}.stepConfig(undefined, ${codec})`, PASS);
+        }
         break;
       }
       case "waitForCallback":

@@ -20,6 +20,7 @@ import {
   type StepOptions,
   type WaitForOptions,
 } from "../intrinsics.js";
+import { serdes, type TypeDescriptor } from "./serdes.js";
 
 /** ABI version of this module; bumped when an export is added. */
 export const ABI_VERSION = 1;
@@ -83,9 +84,10 @@ export function waitForConfig<T>(options: WaitForOptions<T>): WaitForConditionCo
 }
 
 /** Config for an explicit `step()` from its durablec options. */
-export function stepConfig<T>(options?: StepOptions): StepConfig<T> | undefined {
-  if (!options) return undefined;
-  const config: StepConfig<T> = {};
+export function stepConfig<T>(options?: StepOptions, codec?: TypeDescriptor): StepConfig<T> | undefined {
+  if (!options && codec === undefined) return undefined;
+  const config: StepConfig<T> = codec !== undefined && codec !== 0 ? { serdes: serdes<T>(codec) } : {};
+  if (!options) return config;
   if (options.atMostOnce) {
     config.semantics = StepSemantics.AtMostOncePerRetry;
     config.retryStrategy = () => ({ shouldRetry: false });

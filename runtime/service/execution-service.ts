@@ -258,6 +258,9 @@ export class ExecutionService {
       this.store.finishInvocation(start.arn, start.seq, now, outcome.kind, invocationError ? JSON.stringify(invocationError) : null);
       // Only the newest invocation, while it still holds a token, speaks for the execution.
       const live = exec.status === "RUNNING" && exec.checkpoint_token !== null && this.store.lastInvocationSeq(start.arn) === start.seq;
+      // An invocation that checkpointed before it died made progress: it starts a new run of
+      // failures instead of extending the last one (as recoverAbandonedInvocation does).
+      const progressed = outcome.kind === "CRASHED" && live && this.#checkpointedSinceLastInvocation(start.arn);
       this.#event(exec, "InvocationCompleted", undefined, {
         StartTimestamp: iso(this.store.listInvocations(start.arn).find((i) => i.seq === start.seq)?.start_ts ?? now),
         EndTimestamp: iso(now),
@@ -292,7 +295,7 @@ export class ExecutionService {
           }
           break;
         case "CRASHED":
-          exec.failed_invocations += 1;
+          exec.failed_invocations = (progressed ? 0 : exec.failed_invocations) + 1;
           if (exec.failed_invocations > outcome.maxFailedInvocations) {
             this.#finishExecution(exec, "FAILED", {
               error: {

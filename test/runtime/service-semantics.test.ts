@@ -173,3 +173,26 @@ describe("stop", () => {
     await rt.close();
   });
 });
+
+describe("invocations that die", () => {
+  it("a handler that dies the same way on every replay still fails after maxFailedInvocations retries", async () => {
+    const rt = createTestRuntime({ maxFailedInvocations: 3 });
+    rt.register(
+      "doomed",
+      withDurableExecution(async (_e, ctx) => {
+        await ctx.step("ok", async () => 1);
+        // A BigInt cannot be serialized: the SDK fails the invocation (not the execution).
+        await ctx.step("bad", async () => 10n as unknown as number);
+        return "unreachable";
+      }),
+    );
+    const { arn } = rt.start("doomed", {});
+    await rt.runUntilIdle();
+    const e = rt.get(arn);
+    expect(e.status).toBe("FAILED");
+    expect(e.error?.ErrorType).toBe("InvocationFailed");
+    expect(e.error?.ErrorMessage).toMatch(/^4 invocations in a row failed; the last: .*Serialization failed for step "bad".*BigInt/);
+    expect(rt.invocations(arn).map((i) => i.outcome)).toEqual(["CRASHED", "CRASHED", "CRASHED", "CRASHED"]);
+    await rt.close();
+  });
+});

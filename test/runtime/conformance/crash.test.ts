@@ -4,7 +4,7 @@
  * run does, and no step body runs more often than its semantics allow.
  */
 import { describe, expect, it } from "vitest";
-import { runWithCrashAtEveryCheckpoint, type CrashRun } from "../../../runtime/testing/index.js";
+import { createTestRuntime, runWithCrashAtEveryCheckpoint, type CrashRun } from "../../../runtime/testing/index.js";
 import { cases, effects, resetState } from "./handlers.js";
 import { driveCase, expectOutcome, setupCase } from "./drive.js";
 
@@ -57,6 +57,34 @@ describe("conformance handlers crashed after every checkpoint", () => {
           if (r.crashAfter === 0) expect(n, key).toBe(spec.max);
         }
       }
+    });
+  }
+});
+
+describe("conformance handlers whose every invocation crashes after its first checkpoint", () => {
+  // Each invocation makes one checkpoint of progress and dies: the execution must still end as
+  // the crash-free run does (progress resets the count of invocations failed in a row).
+  const names = ["steps-with-results", "retry-succeeds-on-attempt-3", "map-max-concurrency", "nested-child-contexts", "wait-for-callback-success", "invoke-durable-function"];
+  for (const c of cases.filter((x) => names.includes(x.name))) {
+    it(c.name, async () => {
+      resetState();
+      const rt = createTestRuntime({ faults: { crashAfterCheckpoint: ({ functionName }) => functionName === "handler" } });
+      setupCase(rt, c);
+      const { arn } = rt.start("handler", c.input ?? {});
+      await driveCase(rt, arn, c);
+      const e = rt.get(arn);
+      expectOutcome({ status: e.status, result: e.result, error: e.error && { type: e.error.ErrorType, message: e.error.ErrorMessage } }, c.expect);
+      const outcomes = rt.invocations(arn).map((i) => i.outcome);
+      // The map crashes more often in a row than maxFailedInvocations (3) allows for invocations
+      // that make no progress; the invoke makes one checkpoint and then only replays.
+      const minCrashes = c.name === "map-max-concurrency" ? 4 : c.name === "invoke-durable-function" ? 1 : 2;
+      expect(outcomes.filter((o) => o === "CRASHED").length).toBeGreaterThanOrEqual(minCrashes);
+      for (const [key, spec] of Object.entries(c.effects ?? {})) {
+        // Every checkpoint was followed by a crash: an at-least-once body may re-run once per crash.
+        if (spec.semantics === "at-most-once") expect(effects[key] ?? 0, key).toBeLessThanOrEqual(spec.max);
+        else expect(effects[key] ?? 0, key).toBeLessThanOrEqual(spec.max + outcomes.length);
+      }
+      await rt.close();
     });
   }
 });
