@@ -88,3 +88,33 @@ describe("conformance handlers whose every invocation crashes after its first ch
     });
   }
 });
+
+describe("a crash inside an invoked durable function", () => {
+  it("invoke-durable-function ends the same with the target crashed after each of its checkpoints", async () => {
+    const c = cases.find((x) => x.name === "invoke-durable-function")!;
+    const outcomes: unknown[] = [];
+    // The target (a step, then a wait) checkpoints twice.
+    for (let k = 1; k <= 2; k++) {
+      resetState();
+      let crashed = false;
+      const rt = createTestRuntime({
+        faults: {
+          crashAfterCheckpoint: ({ functionName, checkpoint }) => {
+            if (crashed || functionName !== "doubler" || checkpoint !== k) return false;
+            return (crashed = true);
+          },
+        },
+      });
+      setupCase(rt, c);
+      const { arn } = rt.start("handler", c.input ?? {});
+      await driveCase(rt, arn, c);
+      const child = rt.list({ functionName: "doubler" })[0]!;
+      expect(crashed, `checkpoint ${k} of the target`).toBe(true);
+      expect(rt.invocations(child.arn).some((i) => i.outcome === "CRASHED")).toBe(true);
+      outcomes.push({ status: rt.get(arn).status, result: rt.get(arn).result, child: rt.get(child.arn).status });
+      await rt.close();
+    }
+    expect(outcomes).toHaveLength(2);
+    for (const o of outcomes) expect(o).toEqual({ status: "SUCCEEDED", result: c.expect.result, child: "SUCCEEDED" });
+  });
+});
