@@ -43,7 +43,7 @@ describe("conformance on the real clock", () => {
           async (c) =>
             c.step("slow", async () => {
               slowBodies++;
-              await sleep(2500);
+              await sleep(3000);
               return "slow";
             }),
         ]);
@@ -75,7 +75,7 @@ describe("conformance on the real clock", () => {
               },
               { retryStrategy: createRetryStrategy({ maxAttempts: 2, initialDelay: { seconds: 1 }, jitter: JitterStrategy.NONE }) },
             ),
-          async (c) => c.step("busy", async () => (await sleep(2000), "busy")),
+          async (c) => c.step("busy", async () => (await sleep(3000), "busy")),
         ]);
         return res.getResults();
       }),
