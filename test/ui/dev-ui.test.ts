@@ -58,6 +58,8 @@ async function shot(name: string): Promise<void> {
   shots.push(path);
 }
 
+/** Generous: the suite shares two cores with the other test files. */
+const eventually = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
 const timeline = () => page.getByRole("list", { name: "Timeline" });
 const details = () => page.getByRole("complementary", { name: "Operation details" });
 const startForm = () => page.getByRole("form", { name: "Start an execution" });
@@ -101,7 +103,7 @@ afterAll(async () => {
 describe("durablec dev web UI", () => {
   it("refuses malformed JSON, starts an execution and shows its timeline as it runs", async () => {
     await startFromUi("order", '{"orderId": ');
-    await expect.poll(() => startForm().getByRole("alert").textContent()).toContain("The input is not valid JSON");
+    await eventually(() => startForm().getByRole("alert").textContent()).toContain("The input is not valid JSON");
     expect(page.url()).not.toContain("#/executions/");
 
     await startFromUi("order", '{"orderId": "o-ui-1"}', "ui-order-1");
@@ -118,14 +120,14 @@ describe("durablec dev web UI", () => {
 
   it("shows an operation's details, attempts and the source lines that produced it", async () => {
     await timeline().getByRole("listitem", { name: /^load-order/ }).click();
-    await expect.poll(() => details().textContent()).toContain("flows.mjs:9");
+    await eventually(() => details().textContent()).toContain("flows.mjs:9");
     const text = (await details().textContent())!;
     expect(text).toContain('ctx.step("load-order"');
     expect(text).toContain('"o-ui-1"'); // the step's result
     expect(await details().locator(".hl").textContent()).toContain('await ctx.step("load-order"');
 
     await timeline().getByRole("listitem", { name: /^reserve-stock/ }).click();
-    await expect.poll(() => details().textContent()).toContain("flows.mjs:12");
+    await eventually(() => details().textContent()).toContain("flows.mjs:12");
     expect(await details().getByRole("term").allTextContents()).toContain("Attempts");
     expect((await details().textContent())!.replace(/\s+/g, " ")).toMatch(/Attempts\s*2/);
     await shot("operation-source");
@@ -136,16 +138,16 @@ describe("durablec dev web UI", () => {
     const form = details().getByRole("group", { name: "Complete callback" });
     await form.getByLabel("Result (JSON)").fill("approved by ana");
     await form.getByRole("button", { name: "Send success" }).click();
-    await expect.poll(() => form.getByRole("alert").textContent()).toContain("The result is not valid JSON");
+    await eventually(() => form.getByRole("alert").textContent()).toContain("The result is not valid JSON");
 
     await form.getByLabel("Result (JSON)").fill('{"approvedBy": "ana"}');
     await form.getByRole("button", { name: "Send success" }).click();
     await timeline().getByRole("listitem", { name: /^send-receipt step SUCCEEDED/ }).waitFor();
-    await expect.poll(() => page.getByRole("heading", { name: /ui-order-1/ }).textContent()).toContain("SUCCEEDED");
+    await eventually(() => page.getByRole("heading", { name: /ui-order-1/ }).textContent()).toContain("SUCCEEDED");
     expect(await page.getByRole("button", { name: "Stop execution" }).count()).toBe(0);
 
     await page.getByRole("tab", { name: "Input & result" }).click();
-    await expect.poll(() => page.locator("main").textContent()).toContain('"approvedBy": "ana"');
+    await eventually(() => page.locator("main").textContent()).toContain('"approvedBy": "ana"');
     expect(await page.locator("main").textContent()).toContain('"total": 60');
 
     await page.getByRole("tab", { name: /History/ }).click();
@@ -159,7 +161,7 @@ describe("durablec dev web UI", () => {
     await startFromUi("nap", "{}", "ui-nap-1");
     await timeline().getByRole("listitem", { name: /^long-nap wait STARTED/ }).waitFor();
     await page.getByRole("button", { name: "Stop execution" }).click();
-    await expect.poll(() => page.getByRole("heading", { name: /ui-nap-1/ }).textContent()).toContain("STOPPED");
+    await eventually(() => page.getByRole("heading", { name: /ui-nap-1/ }).textContent()).toContain("STOPPED");
   });
 
   it("lists, filters and searches executions, and shows the API's own errors", async () => {
@@ -169,13 +171,13 @@ describe("durablec dev web UI", () => {
     await list.getByRole("link", { name: "ui-nap-1" }).waitFor();
 
     await list.getByLabel("Status").selectOption("STOPPED");
-    await expect.poll(() => list.getByRole("link").allTextContents()).toEqual(["ui-nap-1"]);
+    await eventually(() => list.getByRole("link").allTextContents()).toEqual(["ui-nap-1"]);
     await list.getByLabel("Status").selectOption("");
     await list.getByLabel("Entry").selectOption("order");
-    await expect.poll(() => list.getByRole("link").allTextContents()).toEqual(["ui-order-1"]);
+    await eventually(() => list.getByRole("link").allTextContents()).toEqual(["ui-order-1"]);
     await list.getByLabel("Entry").selectOption("");
     await list.getByLabel("Search").fill("nap-1");
-    await expect.poll(() => list.getByRole("link").allTextContents()).toEqual(["ui-nap-1"]);
+    await eventually(() => list.getByRole("link").allTextContents()).toEqual(["ui-nap-1"]);
     await shot("list-search");
 
     // The same name with another input: the API refuses it, and the UI shows the API's message.
@@ -184,6 +186,28 @@ describe("durablec dev web UI", () => {
     const refusal = (await api.json()) as { code: string; message: string };
     expect(api.status).toBe(409);
     await startFromUi("order", '{"orderId": "other"}', "ui-order-1");
-    await expect.poll(() => startForm().getByRole("alert").textContent()).toBe(refusal.message);
+    await eventually(() => startForm().getByRole("alert").textContent()).toBe(refusal.message);
+  });
+
+  it("opens an execution of 5,000 operations quickly and scrolls to its end", async () => {
+    const res = await fetch(`${url}/executions`, { method: "POST", body: JSON.stringify({ functionName: "many", input: { steps: 5000 }, name: "ui-many" }) });
+    const { arn } = (await res.json()) as { arn: string };
+    await expect
+      .poll(async () => ((await (await fetch(`${url}/executions/${encodeURIComponent(arn)}`)).json()) as { status: string }).status, { timeout: 45_000, interval: 250 })
+      .toBe("SUCCEEDED");
+    const t0 = performance.now();
+    await page.goto(`${url}/#/executions/${encodeURIComponent(arn)}`);
+    await page.getByText("5000 operations").waitFor();
+    await timeline().getByRole("listitem", { name: /^step-0 step SUCCEEDED/ }).waitFor();
+    const openMs = performance.now() - t0;
+    const t1 = performance.now();
+    await timeline().evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await timeline().getByRole("listitem", { name: /^step-4999 step SUCCEEDED/ }).click();
+    await eventually(() => details().textContent()).toContain("step-4999");
+    const scrollMs = performance.now() - t1;
+    console.log(`5,000-operation execution: timeline shown in ${Math.round(openMs)} ms, scrolled to the last operation and opened it in ${Math.round(scrollMs)} ms`);
+    expect(openMs).toBeLessThan(8000);
+    expect(scrollMs).toBeLessThan(3000);
+    await shot("timeline-5000");
   });
 });

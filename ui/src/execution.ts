@@ -21,7 +21,7 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
   let selectedId: string | undefined;
   let tab: Tab = "timeline";
   let signature = "";
-  let refreshes = 0;
+  let ticks = 0;
   const header = h("div", { class: "exec-header" });
   const notice = h("p", { role: "alert", class: "error", hidden: true });
   const tabs = h("div", { role: "tablist", class: "tabs" });
@@ -41,23 +41,35 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
       if (signal.aborted) return;
       const sig = `${exec.status}|${exec.checkpoints}|${exec.endTime}|${exec.nextWakeTime}`;
       // A callback completed from outside changes operations before the next checkpoint: look anyway now and then.
-      if (force || sig !== signature || !state || ++refreshes % 5 === 0) {
+      const periodic = exec.status === "RUNNING" && ++ticks % 5 === 0;
+      if (force || sig !== signature || !state || periodic) {
         signature = sig;
         const [ops, invs, hist] = await Promise.all([api.operations(arn), api.invocations(arn), api.history(arn)]);
         if (signal.aborted) return;
         state = { exec, operations: ops.operations, invocations: invs.invocations, events: hist.events, rows: buildRows(ops.operations, hist.events) };
-      } else state.exec = exec;
-      notice.hidden = true;
-      draw();
+        notice.hidden = true;
+        draw();
+      } else {
+        // Nothing new: only the clock moved (durations, open bars). Tabs, details and history keep their state.
+        state.exec = exec;
+        notice.hidden = true;
+        drawHeader();
+        if (tab === "timeline") drawTimeline();
+      }
     } catch (e) {
       fail(e);
     }
   };
 
-  const draw = () => {
-    if (!state) return;
-    const { exec } = state;
-    const end = exec.endTime ? Date.parse(exec.endTime) : Date.now();
+  const endOf = (exec: Execution) => (exec.endTime ? Date.parse(exec.endTime) : Date.now());
+  const drawTimeline = () => {
+    const exec = state!.exec;
+    const t0 = Date.parse(exec.startTime);
+    renderTimeline(timeline, { rows: state!.rows, invocations: state!.invocations, t0, t1: Math.max(endOf(exec), t0 + 1), selectedId, onSelect: (op) => ((selectedId = op.Id), draw()) });
+  };
+  const drawHeader = () => {
+    const { exec } = state!;
+    const end = endOf(exec);
     clear(
       header,
       h("a", { href: "#/", class: "back" }, "← Executions"),
@@ -72,7 +84,7 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
         h("dt", {}, "Duration"),
         h("dd", {}, formatDuration(end - Date.parse(exec.startTime)), exec.endTime ? "" : " (running)"),
         h("dt", {}, "Invocations"),
-        h("dd", {}, String(state.invocations.length)),
+        h("dd", {}, String(state!.invocations.length)),
         exec.nextWakeTime ? [h("dt", {}, "Next wake"), h("dd", {}, formatTime(exec.nextWakeTime))] : null,
         h("dt", {}, "ARN"),
         h("dd", { class: "mono small" }, exec.arn),
@@ -97,6 +109,11 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
           )
         : null,
     );
+  };
+  const draw = () => {
+    if (!state) return;
+    const { exec } = state;
+    drawHeader();
     clear(
       tabs,
       (
@@ -110,8 +127,7 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
       ),
     );
     if (tab === "timeline") {
-      const t0 = Date.parse(exec.startTime);
-      renderTimeline(timeline, { rows: state.rows, invocations: state.invocations, t0, t1: Math.max(end, t0 + 1), selectedId, onSelect: (op) => ((selectedId = op.Id), draw()) });
+      drawTimeline();
       const op = state.operations.find((o) => o.Id === selectedId);
       if (op) renderDetails(op);
       clear(main, h("div", { class: "split" }, timeline, details));
@@ -122,7 +138,12 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
     }
   };
 
+  let detailsKey = "";
   const renderDetails = (op: Operation) => {
+    // Redrawn only when the operation changed: what a person is typing into its callback form stays.
+    const key = JSON.stringify(op);
+    if (key === detailsKey && details.isConnected) return;
+    detailsKey = key;
     const row = state!.rows.find((r) => r.op.Id === op.Id);
     const result = op.StepDetails?.Result ?? op.CallbackDetails?.Result ?? op.ContextDetails?.Result ?? op.ChainedInvokeDetails?.Result;
     const error = op.StepDetails?.Error ?? op.CallbackDetails?.Error ?? op.ContextDetails?.Error ?? op.ChainedInvokeDetails?.Error;
@@ -207,8 +228,9 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
 
   clear(root, h("section", { class: "panel exec", "aria-label": "Execution" }, header, notice, tabs, main));
   void refresh(true);
+  // An execution that ended changes no more; actions taken here refresh it themselves.
   const timer = window.setInterval(() => {
-    if (!state || state.exec.status === "RUNNING" || refreshes < 2) void refresh();
+    if (!state || state.exec.status === "RUNNING") void refresh();
   }, 1000);
   signal.addEventListener("abort", () => window.clearInterval(timer));
 }
