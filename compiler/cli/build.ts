@@ -2,10 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { compile, formatDiagnostics } from "../index.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
-import { parseArgs } from "./args.js";
+import { parseArgs, UsageError } from "./args.js";
+import { buildBundles } from "../bundle/build-bundles-command.js";
 import type { Command } from "./main.js";
 
 const HELP = `Usage: durablec build [-p tsconfig.json] [--outDir dir] [--watch] [--pretty]
+       durablec build --bundle [-p tsconfig.json] [--outDir dir] [--execution-timeout s] [--retention-days n]
 
 Compiles "use durable" functions into withDurableExecution handlers and emits the whole
 project (ESM JavaScript, .js.map chained to your sources, .d.ts) plus durable.manifest.json.
@@ -16,6 +18,11 @@ Options:
   --outDir <dir>        output directory (default: the tsconfig's outDir)
   --watch               rebuild when a source file changes
   --pretty              show a code frame under each diagnostic
+  --bundle              instead: one self-contained ESM bundle per entry for AWS Lambda
+                        (<outDir>/<entry>/index.mjs + .map, default outDir dist/lambda), the
+                        manifest, and an AWS SAM template.yaml (see docs/deploying.md)
+  --execution-timeout <s>  with --bundle: DurableConfig.ExecutionTimeout (default 86400)
+  --retention-days <n>  with --bundle: DurableConfig.RetentionPeriodInDays (default 14)
   -h, --help            show this help
 
 Exit codes: 0 built, 1 diagnostics with errors, 2 usage or configuration error.`;
@@ -25,7 +32,16 @@ export const build: Command = {
   help: HELP,
   run(argv, io) {
     const args = parseArgs(argv, {
-      options: { project: { value: true, alias: "p" }, outDir: { value: true }, watch: { value: false }, pretty: { value: false }, help: { value: false, alias: "h" } },
+      options: {
+        project: { value: true, alias: "p" },
+        outDir: { value: true },
+        watch: { value: false },
+        pretty: { value: false },
+        bundle: { value: false },
+        "execution-timeout": { value: true },
+        "retention-days": { value: true },
+        help: { value: false, alias: "h" },
+      },
     });
     if (args.flags.has("help")) {
       io.out(HELP);
@@ -34,6 +50,10 @@ export const build: Command = {
     const tsconfig = path.resolve(io.cwd, (args.flags.get("project") as string | undefined) ?? "tsconfig.json");
     const outDir = args.flags.get("outDir") as string | undefined;
     const pretty = args.flags.has("pretty");
+    if (args.flags.has("bundle")) {
+      if (args.flags.has("watch")) throw new UsageError("--bundle does not watch; use the esbuild plugin (durablec/esbuild) with esbuild's watch mode.");
+      return buildBundles(io, tsconfig, outDir, pretty, args.flags);
+    }
     const once = () => {
       const started = performance.now();
       const result = compile({ tsconfig, ...(outDir ? { outDir: path.resolve(io.cwd, outDir) } : {}) });
