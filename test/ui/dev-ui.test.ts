@@ -130,6 +130,11 @@ describe("durablec dev web UI", () => {
     await eventually(() => details().textContent()).toContain("flows.mjs:12");
     expect(await details().getByRole("term").allTextContents()).toContain("Attempts");
     expect((await details().textContent())!.replace(/\s+/g, " ")).toMatch(/Attempts\s*2/);
+    // The first attempt's error is kept in the history, and shown with the step.
+    expect(await details().getByRole("listitem").allTextContents()).toEqual([
+      expect.stringMatching(/^failed at .*: Error: stock service busy \(attempt 1\) — retried after 1 s$/),
+      expect.stringMatching(/^succeeded at /),
+    ]);
     await shot("operation-source");
   });
 
@@ -204,6 +209,8 @@ describe("durablec dev web UI", () => {
     await timeline().evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await timeline().getByRole("listitem", { name: /^step-4999 step SUCCEEDED/ }).click();
     await eventually(() => details().textContent()).toContain("step-4999");
+    // Selecting it keeps the timeline where it was scrolled to.
+    expect(await timeline().getByRole("listitem", { name: /^step-4999 step SUCCEEDED/ }).isVisible()).toBe(true);
     const scrollMs = performance.now() - t1;
     console.log(`5,000-operation execution: timeline shown in ${Math.round(openMs)} ms, scrolled to the last operation and opened it in ${Math.round(scrollMs)} ms`);
     expect(openMs).toBeLessThan(8000);

@@ -28,6 +28,7 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
   const main = h("div", { class: "exec-main" });
   const timeline = h("div", { class: "timeline" });
   const details = h("aside", { class: "details", "aria-label": "Operation details" }, h("p", { class: "muted" }, "Select an operation to see its details and source."));
+  const split = h("div", { class: "split" }, timeline, details);
   const sourceCache = new Map<string, Promise<HTMLElement>>();
 
   const fail = (e: unknown) => {
@@ -127,10 +128,11 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
       ),
     );
     if (tab === "timeline") {
+      // Mounted once: taking the timeline out of the page would lose its scroll position.
+      if (split.parentNode !== main) clear(main, split);
       drawTimeline();
       const op = state.operations.find((o) => o.Id === selectedId);
       if (op) renderDetails(op);
-      clear(main, h("div", { class: "split" }, timeline, details));
     } else if (tab === "history") {
       clear(main, historyTable(state.events));
     } else {
@@ -170,6 +172,7 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
       op.ExecutionDetails?.InputPayload !== undefined ? payload("Input", op.ExecutionDetails.InputPayload) : null,
       result !== undefined ? payload("Result", result) : null,
       error ? errorBlock("Error", error) : null,
+      attemptsOf(op, state!.events),
       h("h4", {}, "Source"),
       sourceBox,
     );
@@ -314,6 +317,36 @@ function historyTable(events: HistoryEvent[]): HTMLElement {
           );
         }),
       ),
+    ),
+  );
+}
+
+/** A step's attempts from the history: when each ran and why it failed (a retried step's final state keeps no earlier error). */
+function attemptsOf(op: Operation, events: HistoryEvent[]): HTMLElement | null {
+  if (op.Type !== "STEP") return null;
+  const mine = events.filter((e) => e.Id === op.Id && /^Step(Started|Failed|Succeeded)$/.test(e.EventType));
+  if (!mine.some((e) => e.EventType === "StepFailed")) return null;
+  return h(
+    "div",
+    {},
+    h("h4", {}, "Attempts"),
+    h(
+      "ol",
+      { class: "attempts" },
+      mine
+        .filter((e) => e.EventType !== "StepStarted")
+        .map((e) => {
+          const d = (e.StepFailedDetails ?? e.StepSucceededDetails) as { Error?: { Payload?: ErrorObject }; RetryDetails?: { NextAttemptDelaySeconds?: number } } | undefined;
+          const err = d?.Error?.Payload;
+          return h(
+            "li",
+            {},
+            h("span", { class: e.EventType === "StepFailed" ? "status-text s-failed" : "status-text s-succeeded" }, e.EventType === "StepFailed" ? "failed" : "succeeded"),
+            ` at ${formatTime(e.EventTimestamp)}`,
+            err ? h("span", {}, ": ", [err.ErrorType, err.ErrorMessage].filter(Boolean).join(": ")) : null,
+            d?.RetryDetails?.NextAttemptDelaySeconds !== undefined ? h("span", { class: "muted" }, ` — retried after ${d.RetryDetails.NextAttemptDelaySeconds} s`) : null,
+          );
+        }),
     ),
   );
 }
