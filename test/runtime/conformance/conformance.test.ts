@@ -71,6 +71,16 @@ describe("conformance details on durablec", () => {
     await rt.close();
   });
 
+  it("a map result over 256 KB is checkpointed with ReplayChildren and rebuilt from its iterations", async () => {
+    const { rt, arn } = await runOnDurablec(cases.find((c) => c.name === "map-result-over-256k-replays-children")!);
+    const ops = rt.operations(arn);
+    const map = ops.find((o) => o.Name === "big-map")!;
+    expect(map.ContextDetails?.ReplayChildren).toBe(true);
+    expect(ops.filter((o) => o.ParentId === map.Id).map((o) => o.SubType)).toEqual(["MapIteration", "MapIteration", "MapIteration"]);
+    expect(rt.invocations(arn).length).toBeGreaterThan(1);
+    await rt.close();
+  });
+
   it("an execution result over the response limit is stored from the EXECUTION checkpoint", async () => {
     const { rt, arn } = await runOnDurablec(cases.find((c) => c.name === "execution-result-over-6mb-is-checkpointed")!);
     const e = rt.get(arn);

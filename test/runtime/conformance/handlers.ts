@@ -898,6 +898,59 @@ export const cases: ConformanceCase[] = [
       "reserve-attempt-1": { semantics: "at-most-once", max: 1 },
     },
   },
+  {
+    name: "map-result-over-256k-replays-children",
+    input: { items: [1, 2, 3] },
+    handler: withDurableExecution(async (event: { items: number[] }, ctx) => {
+      const res = await ctx.map("big-map", event.items, async (c, item) =>
+        c.step("chunk", async () => {
+          effect(`chunk-${item}`);
+          return blob(100 * 1024, String(item));
+        }),
+      );
+      await ctx.wait("force-replay", { seconds: 1 });
+      return res.getResults().map((r) => [r.length, r[0]]);
+    }),
+    expect: { status: "SUCCEEDED", result: [[102400, "1"], [102400, "2"], [102400, "3"]] },
+    effects: Object.fromEntries([1, 2, 3].map((i) => [`chunk-${i}`, { semantics: "at-least-once" as const, max: 1 }])),
+  },
+  {
+    name: "nested-concurrency-with-waits",
+    handler: withDurableExecution(async (_event, ctx) => {
+      const outer = await ctx.map("regions", ["eu", "us"], async (c, region) => {
+        const inner = await c.parallel(`${region}-checks`, [
+          async (p) => {
+            await p.wait("settle", { minutes: 10 });
+            return p.step("health", async () => `${region}:healthy`);
+          },
+          async (p) => p.runInChildContext("audit", async (a) => a.step("log", async () => `${region}:audited`)),
+        ]);
+        return inner.getResults().join(",");
+      });
+      return outer.getResults();
+    }),
+    expect: { status: "SUCCEEDED", result: ["eu:healthy,eu:audited", "us:healthy,us:audited"] },
+  },
+  {
+    name: "wait-for-callback-submitter-fails",
+    handler: withDurableExecution(async (_event, ctx) => {
+      try {
+        await ctx.waitForCallback(
+          "notify-approver",
+          async () => {
+            effect("submitter");
+            throw new Error("mail server down");
+          },
+          { timeout: { minutes: 5 }, retryStrategy: createRetryStrategy({ maxAttempts: 2, initialDelay: { seconds: 1 }, jitter: JitterStrategy.NONE }) },
+        );
+        return "unreachable";
+      } catch (e) {
+        return errorInfo(e);
+      }
+    }),
+    expect: { status: "SUCCEEDED", result: { name: "CallbackSubmitterError", message: "mail server down", cause: "StepError" } },
+    effects: { submitter: { semantics: "at-least-once", max: 2 } },
+  },
 ];
 
 export function caseByName(name: string): ConformanceCase {
