@@ -33,7 +33,7 @@ export interface EmitResult {
 export function emitProject(project: Project, rewritten: ReadonlyMap<string, RewrittenFile>, options: EmitOptions): EmitResult {
   const base = project.getCompilerOptions();
   const outDir = path.resolve(options.outDir ?? (base.outDir as string | undefined) ?? options.rootDir);
-  const compilerOptions: ts.CompilerOptions = { ...base, outDir, noEmit: false, sourceMap: true, declaration: true, emitDeclarationOnly: false, noEmitOnError: false };
+  const compilerOptions: ts.CompilerOptions = { ...base, outDir, noEmit: false, emitDeclarationOnly: false, noEmitOnError: false };
   delete compilerOptions.inlineSourceMap;
   delete compilerOptions.tsBuildInfoFile;
   delete compilerOptions.incremental;
@@ -62,7 +62,7 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   host.readFile = (fileName) => byName.get(path.normalize(fileName))?.code ?? oldProgram.getSourceFile(fileName)?.text ?? readFile(fileName);
 
   const rootNames = oldProgram.getRootFileNames();
-  const program = ts.createProgram({ rootNames, options: compilerOptions, host });
+  const program = ts.createProgram({ rootNames, options: compilerOptions, host, oldProgram });
   const diagnostics: Diagnostic[] = [];
   for (const r of rewritten.values()) {
     const sf = program.getSourceFile(r.fileName);
@@ -77,8 +77,36 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   const outputs = new Map<string, string>();
   if (diagnostics.length > 0 || options.checkOnly) return { diagnostics, outputs, outDir };
 
-  const emitted = program.emit(undefined, (fileName, text) => outputs.set(path.resolve(fileName), text));
-  for (const d of emitted.diagnostics) diagnostics.push({ code: `TS${d.code}`, category: "error", data: { message: ts.flattenDiagnosticMessageText(d.messageText, " ") } });
+  // Files without durable code are emitted by the analysed program, whose checker is already
+  // warm (declaration emit needs types); the new program emits only the rewritten files.
+  const reuseAnalysed = !base.noEmit && !base.outFile && !base.emitDeclarationOnly;
+  const emitDiagnostics: ts.Diagnostic[] = [];
+  const write = (fileName: string, text: string) => outputs.set(path.resolve(fileName), text);
+  if (reuseAnalysed) {
+    const baseOut = path.resolve((base.outDir as string | undefined) ?? (base.rootDir as string | undefined) ?? options.rootDir);
+    const relocate = (fileName: string, text: string) => {
+      const target = path.join(outDir, path.relative(baseOut, path.resolve(fileName)));
+      if (target !== path.resolve(fileName) && fileName.endsWith(".map")) {
+        const map = JSON.parse(text) as RawSourceMap;
+        map.sources = map.sources.map((s) => path.relative(path.dirname(target), path.resolve(path.dirname(fileName), map.sourceRoot ?? "", s)).split(path.sep).join("/"));
+        delete map.sourceRoot;
+        text = JSON.stringify(map);
+      }
+      outputs.set(target, text);
+    };
+    for (const sf of oldProgram.getSourceFiles()) {
+      if (sf.isDeclarationFile || byName.has(path.normalize(sf.fileName)) || oldProgram.isSourceFileFromExternalLibrary(sf) || oldProgram.isSourceFileDefaultLibrary(sf)) continue;
+      if (!rootNames.includes(sf.fileName)) continue;
+      emitDiagnostics.push(...oldProgram.emit(sf, relocate).diagnostics);
+    }
+    for (const r of rewritten.values()) {
+      const sf = program.getSourceFile(r.fileName);
+      if (sf) emitDiagnostics.push(...program.emit(sf, write).diagnostics);
+    }
+  } else {
+    emitDiagnostics.push(...program.emit(undefined, write).diagnostics);
+  }
+  for (const d of emitDiagnostics) diagnostics.push({ code: `TS${d.code}`, category: "error", data: { message: ts.flattenDiagnosticMessageText(d.messageText, " ") } });
   if (diagnostics.length > 0) return { diagnostics, outputs: new Map(), outDir };
 
   for (const [fileName, text] of outputs) {

@@ -1,0 +1,79 @@
+/**
+ * `npm run bench:compiler`: `durablec build` against `tsc --noEmit` on one generated project of
+ * 300 files (30 with durable functions), cold, and a watch-mode rebuild after editing one file.
+ * Targets (issue 3): cold build within 1.5× of tsc --noEmit; a watch rebuild under 10% of the
+ * cold build.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const DIR = path.join(ROOT, ".tmp", "bench-compiler");
+const FILES = 300;
+const DURABLE_EVERY = 10;
+
+function generate(): void {
+  fs.rmSync(DIR, { recursive: true, force: true });
+  fs.mkdirSync(path.join(DIR, "src"), { recursive: true });
+  fs.writeFileSync(
+    path.join(DIR, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, types: ["node"], outDir: "dist", rootDir: "src", declaration: true, sourceMap: true },
+      include: ["src"],
+    }),
+  );
+  for (let i = 0; i < FILES; i++) {
+    const prev = i > 0 ? `import { helper${i - 1} } from "./m${i - 1}.js";\n` : "";
+    const call = i > 0 ? `helper${i - 1}(n)` : "n";
+    let text = `${prev}export interface Record${i} { id: string; value: number; tags: string[] }\n`;
+    text += `export function helper${i}(n: number): number {\n  return ${call} + ${i};\n}\n`;
+    text += `export async function load${i}(id: string): Promise<Record${i}> {\n  const res = await fetch("https://example.com/" + id);\n  return (await res.json()) as Record${i};\n}\n`;
+    if (i % DURABLE_EVERY === 0) {
+      text += `import { sleep } from "durablec";\n`;
+      text += `export async function flow${i}(input: { ids: string[] }): Promise<number> {\n  "use durable";\n  let total = 0;\n  for (const id of input.ids) {\n    const r = await load${i}(id);\n    total += helper${i}(r.value);\n  }\n  const at = Date.now();\n  await sleep("1h");\n  return total + at;\n}\n`;
+    }
+    fs.writeFileSync(path.join(DIR, "src", `m${i}.ts`), text);
+  }
+}
+
+function time(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+async function watchRebuild(): Promise<number> {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/durablec.js"), "build", "--watch"], { cwd: DIR });
+  let out = "";
+  child.stdout.on("data", (d) => (out += String(d)));
+  const until = async (re: RegExp) => {
+    while (!re.test(out)) await new Promise((r) => setTimeout(r, 20));
+  };
+  try {
+    await until(/watching for changes/);
+    const file = path.join(DIR, "src", `m${FILES - DURABLE_EVERY}.ts`);
+    const before = out.length;
+    const t0 = performance.now();
+    fs.appendFileSync(file, "\nexport const edited = 1;\n");
+    await until(/rebuilding[\s\S]*built \d+ module/);
+    void before;
+    const total = performance.now() - t0;
+    const reported = /rebuilding\n[\s\S]*?in (\d+) ms/.exec(out.slice(before));
+    return reported ? Number(reported[1]) : total;
+  } finally {
+    child.kill();
+  }
+}
+
+generate();
+const tsc = path.join(ROOT, "node_modules/typescript/bin/tsc");
+const tscMs = time(() => execFileSync(process.execPath, [tsc, "-p", DIR, "--noEmit"], { stdio: "inherit" }));
+const buildMs = time(() => execFileSync(process.execPath, [path.join(ROOT, "bin/durablec.js"), "build"], { cwd: DIR, stdio: "inherit" }));
+const watchMs = await watchRebuild();
+const ratio = buildMs / tscMs;
+console.log(`files ${FILES} (durable ${FILES / DURABLE_EVERY})`);
+console.log(`tsc --noEmit     ${tscMs.toFixed(0)} ms`);
+console.log(`durablec build   ${buildMs.toFixed(0)} ms  (${ratio.toFixed(2)}x tsc; target <= 1.5x)`);
+console.log(`watch rebuild    ${watchMs.toFixed(0)} ms  (${((watchMs / buildMs) * 100).toFixed(1)}% of cold; target < 10%)`);
