@@ -88,4 +88,35 @@ describe("conformance on the real clock", () => {
     expect(rt.invocations(e.arn).map((i) => i.outcome)).toEqual(["SUCCEEDED"]);
     await rt.close();
   });
+
+  it("a callback answered while the invocation is still running is seen by it or by the next one", async () => {
+    const rt = createRuntime({ clock: new RealClock() });
+    rt.register(
+      "live-callback",
+      withDurableExecution(async (_e, ctx) => {
+        const res = await ctx.parallel([
+          async (c) => c.waitForCallback("approve", async () => {}, { timeout: { minutes: 1 } }),
+          async (c) => c.step("busy", async () => (await sleep(1500), "busy")),
+        ]);
+        return res.getResults();
+      }),
+    );
+    const { arn } = rt.start("live-callback", {});
+    const running = rt.runUntilIdle({ until: () => rt.get(arn).status !== "RUNNING", pollMs: 50 });
+    // Answer as soon as the callback exists, while the busy step is still running.
+    let answeredDuring = "";
+    for (let i = 0; i < 100 && !answeredDuring; i++) {
+      await sleep(20);
+      const cb = rt.operations(arn).find((o) => o.Type === "CALLBACK" && o.Status === "STARTED");
+      if (cb) {
+        answeredDuring = rt.invocations(arn).at(-1)!.outcome;
+        rt.sendCallbackSuccess(cb.CallbackDetails!.CallbackId!, "approved");
+      }
+    }
+    expect(answeredDuring).toBe("RUNNING");
+    await running;
+    expect(rt.get(arn)).toMatchObject({ status: "SUCCEEDED", result: ["approved", "busy"] });
+    expect(rt.operations(arn).find((o) => o.Type === "CALLBACK")?.Status).toBe("SUCCEEDED");
+    await rt.close();
+  });
 });
