@@ -67,6 +67,7 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
     // ---- build (project mode) and handler loading ----------------------------------------------
     let entries: Record<string, SourceEntry> = {};
     let specs = positionals;
+    let outDir: string | undefined;
     const build = async (): Promise<boolean> => {
       if (!tsconfig) return true;
       const { compile, formatDiagnostics, hasErrors } = await import("../../compiler/index.js");
@@ -78,6 +79,7 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
         return false;
       }
       entries = rebase(result.manifest.entries as Record<string, SourceEntry>, result.rootDir, root);
+      outDir = result.outDir;
       if (positionals.length === 0) specs = entryModules(result.manifest.entries, [...result.outputs.keys()], result.outDir ?? root);
       logger.log("info", "build-finished", { ms: Date.now() - t0, entries: Object.keys(entries) });
       return true;
@@ -126,7 +128,11 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
     }
     io.out(`durablec dev: UI and API on ${server.url}/ (functions: ${rt.functionNames.join(", ")}; db: ${dbPath(values.db, io.cwd)})`);
 
-    const watchers = values["no-watch"] ? [] : watchSources(tsconfig ? [root] : specs.map((s) => dirname(resolve(io.cwd, parseModuleSpec(s).path))), !!tsconfig, reload);
+    // The build's own output (a .d.ts, the manifest) must not trigger the next build.
+    const isOutput = (file: string) =>
+      outDir !== undefined && !relative(outDir, file).startsWith("..") && (resolve(outDir) !== resolve(root) || /\.d\.[mc]?ts$|durable\.manifest\.json$/.test(file));
+    const dirs = tsconfig ? [root] : specs.map((s) => dirname(resolve(io.cwd, parseModuleSpec(s).path)));
+    const watchers = values["no-watch"] ? [] : watchSources(dirs, !!tsconfig, isOutput, reload);
     return serveUntilSignal(
       rt,
       options,
@@ -163,13 +169,13 @@ async function importFresh(specs: readonly string[], cwd: string, version: numbe
 }
 
 /** Debounced watchers: a burst of writes (an editor's save, a build) causes one reload. */
-function watchSources(dirs: readonly string[], recursive: boolean, reload: (why: string) => Promise<void>): FSWatcher[] {
+function watchSources(dirs: readonly string[], recursive: boolean, ignore: (file: string) => boolean, reload: (why: string) => Promise<void>): FSWatcher[] {
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
   const relevant = recursive ? /\.(ts|tsx|mts|cts|json)$/ : /\.(js|mjs|cjs|json)$/;
   return [...new Set(dirs)].map((dir) =>
     watch(dir, { recursive }, (_event, name) => {
-      if (!name || /node_modules|(^|[\\/])\.|(^|[\\/])dist[\\/]/.test(name) || !relevant.test(name)) return;
+      if (!name || /node_modules|(^|[\\/])\./.test(name) || !relevant.test(name) || ignore(join(dir, name))) return;
       clearTimeout(timer);
       timer = setTimeout(() => (running = running.then(() => reload(`${name} changed`))), 100);
     }),
