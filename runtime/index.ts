@@ -37,3 +37,10 @@ export {
   type LogFormat,
 } from "./worker/index.js";
 export { startServer, type ServerOptions, type RunningServer } from "./server/index.js";
+export {
+  explainNonDeterminism,
+  findManifest,
+  type ManifestLike,
+  type NonDeterminismExplanation,
+  type OperationSite,
+} from "./versioning/explain-nondeterminism.js";

@@ -1,7 +1,9 @@
 import type { WireOperation } from "@aws/durable-execution-sdk-js";
 import { VirtualClock } from "../service/clock.js";
 import type { DurableRuntime, ExecutionDescription, ProgressEvent } from "../service/runtime.js";
+import { dirname, resolve } from "node:path";
 import { displayName, formatOperationLine } from "../worker/log.js";
+import { explainNonDeterminism, findManifest } from "../versioning/explain-nondeterminism.js";
 import { loadHandlerModules, parseModuleSpec, registerLoaded } from "../worker/load-handlers.js";
 import {
   DEFAULT_DB,
@@ -229,6 +231,12 @@ function report(
     if (exec.status === "SUCCEEDED") io.out(`SUCCEEDED in ${took}\nresult: ${JSON.stringify(exec.result ?? null)}`);
     else if (exec.status === "RUNNING") io.out(`RUNNING${interrupted ? " (interrupted)" : ""}: execution ${exec.name}\n${hints.join("\n")}`);
     else io.out(`${exec.status} in ${took}\nerror: ${[exec.error?.ErrorType, exec.error?.ErrorMessage].filter(Boolean).join(": ")}`);
+  }
+  if (exec.error?.ErrorType === "NonDeterministicExecutionError") {
+    // Name the source lines of the recorded and the current operation, from the build's manifest.
+    const found = findManifest(dirname(resolve(io.cwd, parseModuleSpec(spec).path)));
+    const why = found && explainNonDeterminism(exec.error, found.manifest, { entry: exec.functionName });
+    if (why) io.err(why.text);
   }
   return exec.status === "SUCCEEDED" ? EXIT.OK : exec.status === "RUNNING" ? EXIT.WAITING : EXIT.FAILED;
 }
