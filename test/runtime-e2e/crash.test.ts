@@ -61,7 +61,7 @@ describe("crash recovery and leases with real worker processes", () => {
   it(
     "50 executions × 20 steps survive ≥10 kill -9s of the worker: right results, at-most-once bodies at most once",
     async () => {
-      const { effects, rt, arns, worker } = await setup(50, () => ({ stepMs: 30 }));
+      const { effects, rt, arns, worker } = await setup(50, () => ({ stepMs: 40 }));
       const t0 = Date.now();
       let kills = 0;
       let killedWhileWorking = 0;
