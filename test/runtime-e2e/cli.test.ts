@@ -69,7 +69,9 @@ describe("durablec CLI", () => {
     expect(first.code).toBe(3);
     const id = JSON.parse(first.stdout).waitingOn.callbacks[0].callbackId as string;
     expect((await run("callback", "heartbeat", id)).code).toBe(0);
-    const failed = await run("callback", "fail", id, '{"ErrorType":"Rejected","ErrorMessage":"not today"}', "--json");
+    // The error read from stdin, through the real launcher.
+    const failed = await cli(["callback", "fail", id, "@-", "--json"], { cwd: dir, stdin: '{"ErrorType":"Rejected","ErrorMessage":"not today"}' });
+    expect(JSON.parse(failed.stdout)).toMatchObject({ name: "a2", status: "RUNNING" });
     expect(failed.code, failed.stderr).toBe(0);
     const resumed = await run("run", `${FLOWS}#approval`, "--name", "a2");
     expect(resumed.code).toBe(1);

@@ -88,15 +88,15 @@ describe("durablec worker", () => {
     void worker;
   });
 
-  it("on SIGTERM finishes in-flight work within the grace period", async () => {
+  it("on SIGINT finishes in-flight work within the grace period", async () => {
     const { dir, rt, worker } = await setup();
     const w = worker("--grace-ms", "5000");
     await w.waitFor((l) => l.event === "worker-started");
     const e = rt.start("slow", { ms: 800, log: join(dir, "slow.log") });
     await w.waitFor((l) => l.event === "invocation-started" && l.arn === e.arn);
-    await w.stop("SIGTERM");
+    await w.stop("SIGINT");
     expect((await w.exited).code).toBe(0);
-    expect(w.lines.find((l) => l.event === "worker-stopping")).toMatchObject({ inFlight: 1 });
+    expect(w.lines.find((l) => l.event === "worker-stopping")).toMatchObject({ signal: "SIGINT", inFlight: 1 });
     expect(w.lines.find((l) => l.event === "worker-stopped")).toMatchObject({ finished: 1, released: 0 });
     expect(rt.get(e.arn)).toMatchObject({ status: "SUCCEEDED", result: { a: 800, b: 801 } });
   });
