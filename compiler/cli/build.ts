@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { Project } from "ts-morph";
 import { compile, formatDiagnostics } from "../index.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { parseArgs, UsageError } from "./args.js";
@@ -54,9 +55,23 @@ export const build: Command = {
       if (args.flags.has("watch")) throw new UsageError("--bundle does not watch; use the esbuild plugin (durablec/esbuild) with esbuild's watch mode.");
       return buildBundles(io, tsconfig, outDir, pretty, args.flags);
     }
+    // Watch mode keeps the ts-morph Project between builds: unchanged files are not parsed again.
+    let project: Project | undefined;
+    const changed = new Set<string>();
     const once = () => {
       const started = performance.now();
-      const result = compile({ tsconfig, ...(outDir ? { outDir: path.resolve(io.cwd, outDir) } : {}) });
+      if (project) {
+        for (const file of changed) {
+          const sf = project.getSourceFile(file);
+          if (sf && fs.existsSync(file)) sf.refreshFromFileSystemSync();
+          else if (sf) project.removeSourceFile(sf);
+          else if (fs.existsSync(file) && /\.(ts|tsx|mts|cts)$/.test(file)) project.addSourceFileAtPath(file);
+        }
+        if ([...changed].some((f) => f.endsWith(".json"))) project = undefined; // tsconfig or durable.config.json
+        changed.clear();
+      }
+      const result = compile({ tsconfig, ...(project ? { project, baseDir: path.dirname(tsconfig) } : {}), ...(outDir ? { outDir: path.resolve(io.cwd, outDir) } : {}), write: true });
+      if (args.flags.has("watch")) project = result.project;
       if (result.diagnostics.length) io.err(formatDiagnostics(result.diagnostics, { cwd: io.cwd, pretty }));
       const configError = result.diagnostics.some((d) => d.code.startsWith("DUR5") && d.category === "error");
       if (configError) return 2;
@@ -73,6 +88,7 @@ export const build: Command = {
       io.out("durablec: watching for changes");
       fs.watch(root, { recursive: true }, (_event, name) => {
         if (!name || /node_modules|(^|[\\/])\.|dist[\\/]/.test(name) || !/\.(ts|tsx|mts|cts|json)$/.test(name)) return;
+        changed.add(path.resolve(root, name));
         clearTimeout(timer);
         timer = setTimeout(() => {
           io.out(`durablec: ${name} changed, rebuilding`);

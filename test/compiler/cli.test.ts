@@ -75,7 +75,8 @@ function project(files: Record<string, string>, tsconfig: object | null = TSCONF
 
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
-describe.concurrent("durablec CLI", () => {
+// Each case spawns the CLI (a cold TypeScript program per run): generous timeouts for loaded machines.
+describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
   it("prints the commands with --help and fails without a command", async () => {
     const help = await durablec(ROOT, "--help");
     expect(help.code).toBe(0);
@@ -217,14 +218,14 @@ describe.concurrent("durablec CLI", () => {
     let stdout = "";
     child.stdout.on("data", (d) => (stdout += String(d)));
     const waitFor = async (pattern: RegExp) => {
-      for (let i = 0; i < 200 && !pattern.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 2400 && !pattern.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
       expect(stdout).toMatch(pattern);
     };
     try {
       await waitFor(/watching for changes/);
       fs.writeFileSync(path.join(dir, "src/checkout.ts"), CHECKOUT.replace('sleep("1h")', 'sleep("2h")'));
       await waitFor(/rebuilding[\s\S]*built 2 module/);
-      for (let i = 0; i < 100 && !fs.readFileSync(path.join(dir, "dist/checkout.js"), "utf8").includes('"2h"'); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 1200 && !fs.readFileSync(path.join(dir, "dist/checkout.js"), "utf8").includes('"2h"'); i++) await new Promise((r) => setTimeout(r, 50));
       expect(fs.readFileSync(path.join(dir, "dist/checkout.js"), "utf8")).toContain('toDuration("2h")');
     } finally {
       child.kill();

@@ -22,10 +22,11 @@ function expectAbsent(file: string) {
   expect(fs.existsSync(file), `stale snapshot ${path.relative(FIXTURES, file)}: delete it`).toBe(false);
 }
 
-describe("compiler fixtures", () => {
+// One type checker serves every case; the project-wide checks get room on a loaded machine.
+describe("compiler fixtures", { timeout: 180_000 }, () => {
   beforeAll(() => {
     fixturesProject();
-  });
+  }, 180_000);
 
   it("has no two cases sharing an input", () => {
     const seen = new Map<string, string>();
