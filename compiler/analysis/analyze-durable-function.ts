@@ -3,6 +3,7 @@ import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js"
 import { assignStableNames } from "../naming/stable-names.js";
 import { CallClassifier, type CallClass } from "./classify-call.js";
 import { loc, type DurableFunction } from "./discover.js";
+import { analyzeLoops, isConcurrentBody, matchPollingLoop, type LoopPlan } from "./loops.js";
 import { inputDiagnostics } from "./inputs.js";
 import { EffectPlanner, type EffectPlan } from "./effect-options.js";
 import { awaitedType } from "./serializable.js";
@@ -39,6 +40,8 @@ export interface FunctionAnalysis {
   fn: DurableFunction;
   operations: PlannedOperation[];
   diagnostics: Diagnostic[];
+  /** Loops, polling loops and concurrent branches with durable operations (analysis/loops.ts). */
+  loops?: LoopPlan[];
 }
 
 type Mode = { kind: "body" } | { kind: "nested" } | { kind: "step"; fn: Node };
@@ -64,12 +67,23 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
 
   const visit = (node: Node, mode: Mode): void => {
     if (FUNCTION_KINDS.has(node.getKind()) && node !== fn.node) {
-      const next: Mode = mode.kind === "body" ? { kind: "nested" } : mode;
+      // Callbacks that the loop rewrite gives their own context are compiled like the body.
+      const next: Mode = mode.kind === "body" && !isConcurrentBody(node) ? { kind: "nested" } : mode;
       node.forEachChild((child) => visit(child, next));
       return;
     }
     if (Node.isIdentifier(node)) checkModuleState(node, mode);
     if (mode.kind === "step") checkCapturedAssignment(node, mode.fn);
+    if (mode.kind === "body") {
+      // A polling loop becomes one waitForCondition whose check is the loop's condition.
+      const poll = matchPollingLoop(node, classifier);
+      if (poll) {
+        if (Node.isDoStatement(node)) visit(node.getStatement(), mode);
+        plan(poll.check, "waitForCondition", poll.classification, { extent: node });
+        poll.check.getArguments().forEach((a) => visit(a, { kind: "step", fn: node }));
+        return;
+      }
+    }
     if (Node.isCallExpression(node) || Node.isNewExpression(node)) {
       const c = classifier.classify(node);
       if (handleCall(node, c, mode)) return;
@@ -227,7 +241,9 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
       diagnostics.push(createDiagnostic("DuplicateStepName", { name: o.explicitName!, function: fn.name, unique: o.name }, loc(file, o.call.getArguments()[0]!)));
     }
   });
-  return { fn, operations, diagnostics };
+  const loops = analyzeLoops(fn, operations, { defaultConcurrency: classifier.config.loops?.concurrency ?? 1 });
+  diagnostics.push(...loops.diagnostics);
+  return { fn, operations, diagnostics, loops: loops.plans };
 }
 
 /**

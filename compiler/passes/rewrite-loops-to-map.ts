@@ -1,0 +1,154 @@
+/**
+ * Loops whose iterations are independent become `context.map`; reductions are returned by each
+ * item and replayed in index order; polling loops become `context.waitForCondition`
+ * (LANGUAGE §3.3). Only the loop head, the body's edges and the reduction sites are edited, so
+ * the rewrites of the operations inside the body compose with this one.
+ *
+ *   let total = 0;                                   let total = 0;
+ *   for (const item of order.items) {               const itemsBatch = await ctx.map("checkout/items", order.items, async (ctx, item) => {
+ *     total += await price(item);            →        const totalLog: (typeof total)[] = [];
+ *   }                                                 totalLog.push(await ctx.step("checkout/price", async () => price(item)));
+ *                                                     return { total: totalLog };
+ *                                                   }, { maxConcurrency: 1, itemNamer: (_, i) => `checkout/items[${i}]` });
+ *                                                   itemsBatch.throwIfError();
+ *                                                   for (const entry of [...itemsBatch.all].sort((a, b) => a.index - b.index)) {
+ *                                                     for (const value of entry.result!.total) total += value;
+ *                                                   }
+ *
+ *   while (!(await isDone(job))) await sleep("5s");   →   await ctx.waitForCondition("poll/isDone", async () => !!(await isDone(job)), durablec.waitForConfig({ … }));
+ *   const rs = await Promise.all(xs.map(async (x) => …));  →  a map with unbounded concurrency, results in index order
+ */
+import { Node, SyntaxKind, type ArrowFunction, type FunctionExpression, type Statement } from "ts-morph";
+import type { Concurrency, MapPlan, PollPlan, PromiseMapPlan } from "../analysis/loops.js";
+import { str, type PassContext } from "./pass-context.js";
+
+const PASS = "rewrite-loops-to-map";
+
+export function rewriteLoopsToMap(context: PassContext): void {
+  for (const analysis of context.functions) {
+    for (const plan of analysis.loops ?? []) {
+      if (plan.kind === "map") rewriteMap(context, plan);
+      else if (plan.kind === "poll") {
+        const op = analysis.operations.find((o) => o.kind === "waitForCondition" && o.extent === plan.loop);
+        if (op) rewritePoll(context, plan, op.name);
+      } else if (plan.kind === "promise-map") rewritePromiseMap(context, plan);
+    }
+  }
+}
+
+function indentOf(node: Node): string {
+  const text = node.getSourceFile().getFullText();
+  let at = node.getStart();
+  while (at > 0 && text[at - 1] !== "\n") at--;
+  return /^[ \t]*/.exec(text.slice(at))![0];
+}
+
+function mapConfig(name: string, concurrency: Concurrency, tolerate: number | undefined): string {
+  const parts: string[] = [];
+  if (concurrency !== "unbounded") parts.push(`maxConcurrency: ${concurrency}`);
+  parts.push(`itemNamer: (_, i) => \`${name.replace(/[`\\$]/g, (c) => `\\${c}`)}[\${i}]\``);
+  if (tolerate !== undefined) parts.push(`completionConfig: { toleratedFailureCount: ${tolerate} }`);
+  return `{ ${parts.join(", ")} }`;
+}
+
+function identifierFrom(name: string): string {
+  const last = name.split("/").pop()!.replace(/#\d+$/, "").replace(/[^\w$]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""));
+  return /^[A-Za-z_$][\w$]*$/.test(last) ? last : "items";
+}
+
+function rewriteMap(context: PassContext, plan: MapPlan): void {
+  const { edits, names } = context;
+  const ctx = names.ctx;
+  const key = `map@${plan.loop.getStart()}`;
+  const indent = indentOf(plan.statement);
+  const body = plan.body;
+  const isBlock = Node.isBlock(body);
+  const needsBatch = plan.reductions.length > 0 || plan.tolerate !== undefined;
+  const batch = needsBatch ? names.unique(key, [`${identifierFrom(plan.name)}Batch`, "batch"]) : "";
+  const logs = plan.reductions.map((r) => names.unique(`${key}:${r.variable}`, [`${r.variable}Log`]));
+  const result = plan.reductions.length ? `{ ${plan.reductions.map((r, i) => `${r.variable}: ${logs[i]}`).join(", ")} }` : "";
+
+  // Head: `for (const x of xs) ` → `… ctx.map("name", xs, async (ctx, x) => `.
+  const open = needsBatch ? `const ${batch} = await ${ctx}.map(${str(plan.name)}, ` : `(await ${ctx}.map(${str(plan.name)}, `;
+  const head = plan.items.head;
+  head.forEach((h, i) => {
+    let text = h.text;
+    if (i === 0) text = open + text;
+    if (i === head.length - 1) text += `, async (${ctx}, ${plan.items.params}) => ${isBlock ? "" : "{ "}`;
+    edits.replace(h.start, h.end, text, PASS);
+  });
+
+  // Body: the logs, `continue` → `return`, and the logs returned at the end.
+  const declarations = plan.reductions.map((r, i) => `const ${logs[i]}: ${r.elementType}[] = [];`);
+  const innerIndent = isBlock ? indentOf((body as import("ts-morph").Block).getStatements()[0] ?? body) : "";
+  if (declarations.length) {
+    if (isBlock) edits.tail(body.getStart(), body.getStart() + 1, declarations.map((d) => `\n${innerIndent}${d}`).join(""), PASS);
+    else edits.head(body.getStart(), body.getEnd(), `${declarations.join(" ")} `, PASS);
+  }
+  for (const c of plan.continues) {
+    const semicolon = c.getText().endsWith(";") ? ";" : "";
+    edits.replace(c.getStart(), c.getEnd(), result ? `return ${result}${semicolon}` : `return${semicolon}`, PASS);
+  }
+  for (const [i, r] of plan.reductions.entries()) {
+    for (const e of r.edits) {
+      const text = e.text.replace("{log}", logs[i]!);
+      if (e.start === e.end) edits.tail(e.spanStart ?? e.start, e.end, text, PASS);
+      else edits.replace(e.start, e.end, text, PASS);
+    }
+  }
+  const config = mapConfig(plan.name, plan.concurrency, plan.tolerate);
+  let tail = "";
+  if (isBlock) {
+    if (result) edits.head(body.getEnd() - 1, body.getEnd() - 1, `${innerIndent.slice(indent.length)}return ${result};\n${indent}`, PASS);
+  } else tail += result ? ` return ${result}; }` : " }";
+  if (!needsBatch) tail += `, ${config})).throwIfError();`;
+  else {
+    tail += `, ${config});\n${indent}`;
+    tail += plan.tolerate !== undefined ? `if (${batch}.failureCount > ${plan.tolerate}) ${batch}.throwIfError();` : `${batch}.throwIfError();`;
+    if (plan.reductions.length) {
+      const entry = names.unique("reduce:entry", ["entry", "batchEntry"]);
+      const value = names.unique("reduce:value", ["value", "logged"]);
+      const succeeded = plan.tolerate !== undefined ? `.filter((e) => e.status === "SUCCEEDED")` : "";
+      tail += `\n${indent}for (const ${entry} of [...${batch}.all]${succeeded}.sort((a, b) => a.index - b.index)) {`;
+      for (const [i, r] of plan.reductions.entries()) {
+        const logged = `${entry}.result!.${r.variable}`;
+        tail += r.spread ? `\n${indent}  ${r.apply.replace("...$x", `...${logged}`)};` : `\n${indent}  for (const ${value} of ${logged}) ${r.apply.replace("$x", value)};`;
+        void i;
+      }
+      tail += `\n${indent}}`;
+    }
+  }
+  edits.tail(plan.statement.getStart(), plan.statement.getEnd(), tail, PASS);
+}
+
+function rewritePoll(context: PassContext, plan: PollPlan, name: string): void {
+  const { edits, names } = context;
+  context.imports.internal = true;
+  const delay = plan.delay ? plan.delay.getText() : `"5s"`;
+  const open = `await ${names.ctx}.waitForCondition(${str(name)}, async () => !!(await `;
+  const close = `), ${names.internal}.waitForConfig({ initialState: false, until: (done) => done, backoff: { initialDelay: ${delay}, maxAttempts: Infinity } }));`;
+  const loop = plan.loop;
+  if (plan.firstWait) {
+    // do { await sleep(d) } while (!(await check())): the first sleep stays a wait, then the polling.
+    const sleep: Statement = plan.firstWait;
+    edits.replace(loop.getStart(), sleep.getStart(), "", PASS);
+    edits.replace(sleep.getEnd(), plan.check.getStart(), `\n${indentOf(loop)}${open}`, PASS);
+  } else edits.replace(loop.getStart(), plan.check.getStart(), open, PASS);
+  edits.replace(plan.check.getEnd(), loop.getEnd(), close, PASS);
+}
+
+function rewritePromiseMap(context: PassContext, plan: PromiseMapPlan): void {
+  const { edits, names } = context;
+  const ctx = names.ctx;
+  const batch = names.unique("promise-map:batch", ["batch"]);
+  const check = plan.tolerate !== undefined ? `${batch}.failureCount > ${plan.tolerate} && ${batch}.throwIfError()` : `${batch}.throwIfError()`;
+  const open = `((${batch}) => (${check}, [...${batch}.all].sort((a, b) => a.index - b.index).map((e) => e.result!)))(await ${ctx}.map(${str(plan.name)}, `;
+  edits.replace(plan.all.getStart(), plan.receiver.getStart(), open, PASS);
+  const callback = plan.callback as ArrowFunction | FunctionExpression;
+  edits.replace(plan.receiver.getEnd(), callback.getStart(), ", ", PASS);
+  const params = callback.getParameters();
+  const paren = callback.getFirstChildByKind(SyntaxKind.OpenParenToken);
+  if (paren) edits.tail(paren.getStart(), paren.getEnd(), params.length ? `${ctx}, ` : ctx, PASS);
+  else edits.replace(params[0]!.getStart(), params[0]!.getEnd(), `(${ctx}, ${params[0]!.getText()})`, PASS);
+  edits.replace(callback.getEnd(), plan.all.getEnd(), `, ${mapConfig(plan.name, plan.concurrency, plan.tolerate)}))`, PASS);
+}
