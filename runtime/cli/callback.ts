@@ -24,17 +24,29 @@ Options:
 Exit codes: 0 ok, 1 unknown callback or already completed / timed out, 2 usage error
 (malformed error JSON, payload over 256 KiB).`;
 
+const ACTIONS = ["succeed", "fail", "heartbeat"];
+
 export async function runCallback(argv: string[], io: CommandIO): Promise<number> {
   return guard("callback", io, async () => {
-    const { values, positionals } = parse(argv, {
+    // A callback id is random base64url and may start with '-': the word after the action is
+    // the id, whatever it looks like (so `callback succeed -Xy… '{}'` is not read as options).
+    const at = argv.findIndex((a) => ACTIONS.includes(a));
+    let rawId: string | undefined;
+    if (at >= 0 && at + 1 < argv.length && argv[at + 1]!.startsWith("-") && !argv[at + 1]!.startsWith("--")) {
+      rawId = argv[at + 1];
+      argv = [...argv.slice(0, at + 1), ...argv.slice(at + 2)];
+    }
+    const parsed = parse(argv, {
       db: { type: "string" },
       json: { type: "boolean" },
       "error-type": { type: "string" },
       "error-message": { type: "string" },
     });
+    const { values } = parsed;
+    const positionals = rawId === undefined ? parsed.positionals : [parsed.positionals[0]!, rawId, ...parsed.positionals.slice(1)];
     if (values.help) return (io.out(CALLBACK_HELP), EXIT.OK);
     const [action, id, payload, ...extra] = positionals;
-    if (!action || !["succeed", "fail", "heartbeat"].includes(action)) {
+    if (!action || !ACTIONS.includes(action)) {
       throw new UsageError(`Name an action: succeed, fail or heartbeat${action ? ` (got ${JSON.stringify(action)})` : ""}.`);
     }
     if (!id) throw new UsageError(`callback ${action} needs a callback id.`);

@@ -1,7 +1,7 @@
 import { startServer } from "../server/index.js";
 import { createLogger, progressLogger, type LogFormat } from "../worker/log.js";
 import { loadHandlerModules, registerLoaded } from "../worker/load-handlers.js";
-import { previousInvocationEnd, serveUntilSignal } from "./worker.js";
+import { previousInvocationEnd, serveUntilSignal, workerId } from "./worker.js";
 import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, openRuntime, parse, type CommandIO } from "./common.js";
 
 export const SERVE_HELP = `Usage: durablec serve [<module>[#export]...] [--port <n>] [--db <file>] [options]
@@ -15,6 +15,7 @@ Options:
   --db <file>            Database file (default ${DEFAULT_DB}).
   --concurrency <n>      Executions driven at once (default 8).
   --lease-ms <n>         Lease length (default 30000).
+  --worker-id <id>       Stable lease identity (see durablec worker --help).
   --poll-ms <n>          Longest sleep between looks at the database (default 500).
   --grace-ms <n>         How long shutdown waits for in-flight work (default 10000).
   --log <json|pretty>    Log line format on stdout (default json).
@@ -30,6 +31,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
       db: { type: "string" },
       concurrency: { type: "string" },
       "lease-ms": { type: "string" },
+      "worker-id": { type: "string" },
       "poll-ms": { type: "string" },
       "grace-ms": { type: "string" },
       log: { type: "string" },
@@ -47,7 +49,9 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     };
     const loaded = positionals.length ? await loadHandlerModules(positionals, io.cwd) : { handlers: [], functions: [] };
     const logger = createLogger(format, (l) => io.out(l.replace(/\n$/, "")));
+    const owner = workerId(values["worker-id"]);
     const rt = openRuntime(values.db, io.cwd, {
+      ...(owner ? { owner } : {}),
       leaseMs: options.leaseMs,
       concurrency: options.concurrency,
       onProgress: (e) => onProgress(e),

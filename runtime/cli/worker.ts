@@ -16,6 +16,9 @@ Options:
   --db <file>            Database file (default ${DEFAULT_DB}).
   --concurrency <n>      Executions driven at once (default 8).
   --lease-ms <n>         Lease length; a dead worker's executions are resumed after it (default 30000).
+  --worker-id <id>       A stable identity for this worker's leases: restarted with the same id,
+                         it resumes the executions it held at once instead of waiting out their
+                         leases. Never run two live workers with one id.
   --poll-ms <n>          Longest sleep between looks at the database (default 500).
   --grace-ms <n>         How long shutdown waits for in-flight work (default 10000).
   --max-failed-invocations <n>  Invocations that may crash in a row before the execution fails (default 3).
@@ -34,6 +37,7 @@ export async function runWorker(argv: string[], io: CommandIO): Promise<number> 
       db: { type: "string" },
       concurrency: { type: "string" },
       "lease-ms": { type: "string" },
+      "worker-id": { type: "string" },
       "poll-ms": { type: "string" },
       "grace-ms": { type: "string" },
       "max-failed-invocations": { type: "string" },
@@ -52,7 +56,9 @@ export async function runWorker(argv: string[], io: CommandIO): Promise<number> 
     };
     const loaded = await loadHandlerModules(positionals, io.cwd);
     const logger = createLogger(format, (l) => io.out(l.replace(/\n$/, "")));
+    const owner = workerId(values["worker-id"]);
     const rt = openRuntime(values.db, io.cwd, {
+      ...(owner ? { owner } : {}),
       leaseMs: options.leaseMs,
       concurrency: options.concurrency,
       maxFailedInvocations: options.maxFailedInvocations,
@@ -72,6 +78,13 @@ export async function runWorker(argv: string[], io: CommandIO): Promise<number> 
 }
 
 /** Runs a worker on `rt` until SIGINT or SIGTERM, then shuts down gracefully. Shared with `serve`. */
+/** Validates `--worker-id` (the lease owner name). */
+export function workerId(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[A-Za-z0-9_.:@-]{1,64}$/.test(value)) throw new UsageError(`--worker-id must be 1-64 letters, digits or _ . : @ -, got ${JSON.stringify(value)}.`);
+  return `worker:${value}`;
+}
+
 /** When the invocation before the newest one ended (ms), if there was one. */
 export function previousInvocationEnd(rt: DurableRuntime, arn: string): number | undefined {
   const ended = rt.invocations(arn).filter((i) => i.endTime !== undefined);

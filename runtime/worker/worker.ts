@@ -115,12 +115,12 @@ export class Worker {
         const free = this.#concurrency - this.#active.size;
         const now = this.runtime.clock.now();
         if (free > 0) {
-          const due = this.#dueStatement().all({ now, fns, limit: free + this.#active.size }) as { arn: string }[];
+          const due = this.#dueStatement().all({ now, fns, owner: this.runtime.owner, limit: free + this.#active.size }) as { arn: string }[];
           for (const { arn } of due) {
             if (this.#active.size >= this.#concurrency) break;
             if (!this.#active.has(arn)) this.#launch(arn);
           }
-          const next = (this.#nextStatement().get({ fns }) as { t: number | null }).t;
+          const next = (this.#nextStatement().get({ fns, owner: this.runtime.owner }) as { t: number | null }).t;
           if (next !== null) delay = Math.min(delay, Math.max(next - now, 5));
         }
       } catch (e) {
@@ -164,11 +164,12 @@ export class Worker {
   }
 
   // Due executions of the functions this worker can run: one worker never burns the retries of
-  // another's executions on "handler not registered".
+  // another's executions on "handler not registered". Leases held under this worker's own id
+  // (left by its previous life, with a stable --worker-id) need not be waited out.
   #dueStatement(): Statement {
     return (this.#due ??= this.runtime.store.db.prepare(
       `SELECT arn FROM executions WHERE status = 'RUNNING' AND wake_at IS NOT NULL AND wake_at <= @now
-         AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
+         AND (lease_expires_at IS NULL OR lease_expires_at <= @now OR lease_owner = @owner)
          AND function_name IN (SELECT value FROM json_each(@fns))
        ORDER BY wake_at LIMIT @limit`,
     ));
@@ -177,7 +178,8 @@ export class Worker {
   #nextStatement(): Statement {
     return (this.#next ??= this.runtime.store.db.prepare(
       `SELECT MIN(MAX(wake_at, COALESCE(lease_expires_at, 0))) AS t FROM executions
-       WHERE status = 'RUNNING' AND wake_at IS NOT NULL AND function_name IN (SELECT value FROM json_each(@fns))`,
+       WHERE status = 'RUNNING' AND wake_at IS NOT NULL AND function_name IN (SELECT value FROM json_each(@fns))
+         AND lease_owner IS NOT @owner`,
     ));
   }
 }

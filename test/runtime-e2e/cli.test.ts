@@ -170,6 +170,9 @@ describe("durablec CLI", () => {
       [["callback", "fail", "no-such-callback", '{"ErrorType":7}'], 2, /ErrorType must be a string/],
       [["callback", "fail", "no-such-callback", '"just text"'], 2, /must be a JSON object/],
       [["callback", "succeed", "no-such-callback", "@" + bigText], 2, /PAYLOAD_TOO_LARGE/],
+      // Ids are base64url and may start with '-': still an id, not an option.
+      [["callback", "succeed", "-mXyZ_no-such-callback", "{}"], 1, /CALLBACK_NOT_FOUND: No callback -mXyZ_no-such-callback/],
+      [["callback", "heartbeat", "-q", "--db", join(dir, ".durable", "state.db")], 1, /CALLBACK_NOT_FOUND: No callback -q\./],
       [["serve", "--port", "http"], 2, /--port must be an integer/],
       [["serve", "--port", "70000"], 2, /--port must be at most 65535/],
       [["serve", join(FIXTURES, "no-handler.mjs"), "--port", "0"], 2, /does not export a durable handler/],

@@ -149,4 +149,26 @@ describe("durablec worker", () => {
     expect(readFileSync(log, "utf8").match(/slow-part ran/g)).toHaveLength(2);
     await w2.stop();
   });
+
+  it("restarted with the same --worker-id, resumes the executions it held without waiting out the lease", async () => {
+    const { dir, rt, worker } = await setup();
+    const log = join(dir, "slow.log");
+    writeFileSync(log, "");
+    const w = worker("--worker-id", "w-1", "--lease-ms", "30000");
+    await w.waitFor((l) => l.event === "worker-started");
+    const e = rt.start("slow", { ms: 1000, log });
+    await eventually(() => readFileSync(log, "utf8").includes("slow-part ran"), 10_000, 10);
+    w.child.kill("SIGKILL");
+    await w.exited;
+    expect(rt.store.getExecution(e.arn)).toMatchObject({ status: "RUNNING", lease_owner: "worker:w-1" });
+    const t = Date.now();
+    const w2 = worker("--worker-id", "w-1", "--lease-ms", "30000");
+    expect(await ended(rt, e.arn)).toMatchObject({ status: "SUCCEEDED", result: { a: 1000, b: 1001 } });
+    expect(Date.now() - t).toBeLessThan(15_000); // the lease had 30 s to run
+    expect(rt.invocations(e.arn)[0]).toMatchObject({ outcome: "CRASHED", error: { ErrorType: "InvocationAbandoned" } });
+    await w2.stop();
+    const bad = await inProcess(["worker", FLOWS, "--worker-id", "has space"], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--worker-id must be/);
+  });
 });
