@@ -68,7 +68,10 @@ export function checkHandwrittenHandler(h: HandwrittenHandler, classifier: CallC
             visitFunctionArg(arg, childMode(arg, mode));
           } else if (method === "parallel" && Node.isArrayLiteralExpression(arg)) {
             for (const el of arg.getElements()) {
-              if (Node.isArrowFunction(el) || Node.isFunctionExpression(el)) visitFunctionArg(el, childMode(el, mode));
+              // A branch is a function or `{ name, func }`.
+              const func = Node.isObjectLiteralExpression(el) ? el.getProperty("func") : undefined;
+              const fn = func && Node.isPropertyAssignment(func) ? func.getInitializer() : el;
+              if (fn && (Node.isArrowFunction(fn) || Node.isFunctionExpression(fn))) visitFunctionArg(fn, childMode(fn, mode));
               else visit(el, mode);
             }
           } else visit(arg, mode);
