@@ -85,7 +85,7 @@ export async function loadHandlerModules(specs: readonly string[], cwd = process
     }
     if (found.length === 0) {
       throw new HandlerLoadError(
-        `${path} does not export a durable handler: export withDurableExecution(async (event, context) => …) (exports: ${Object.keys(mod).sort().join(", ") || "none"}).`,
+        `${path} does not export a durable handler: export withDurableExecution(async (event, context) => …) (exports: ${Object.keys(mod).sort().join(", ") || "none"}; in a minified bundle, name the export: ${path}#handler).`,
       );
     }
     out.handlers.push(...found);
