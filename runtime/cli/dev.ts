@@ -68,11 +68,25 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
     let entries: Record<string, SourceEntry> = {};
     let specs = positionals;
     let outDir: string | undefined;
+    // Kept between builds, as `durablec build --watch` does: only the changed files are read again.
+    let tsProject: import("ts-morph").Project | undefined;
+    const changed = new Set<string>();
     const build = async (): Promise<boolean> => {
       if (!tsconfig) return true;
       const { compile, formatDiagnostics, hasErrors } = await import("../../compiler/index.js");
       const t0 = Date.now();
-      const result = compile({ tsconfig });
+      if (tsProject) {
+        for (const file of changed) {
+          const sf = tsProject.getSourceFile(file);
+          if (sf && existsSync(file)) sf.refreshFromFileSystemSync();
+          else if (sf) tsProject.removeSourceFile(sf);
+          else if (existsSync(file) && /\.(m|c)?tsx?$/.test(file)) tsProject.addSourceFileAtPath(file);
+        }
+        if ([...changed].some((f) => f.endsWith(".json"))) tsProject = undefined; // tsconfig or durable.config.json
+      }
+      changed.clear();
+      const result = compile({ tsconfig, write: true, ...(tsProject ? { project: tsProject, baseDir: root } : {}) });
+      tsProject = result.project;
       if (result.diagnostics.length) io.err(formatDiagnostics(result.diagnostics, { cwd: io.cwd }));
       if (hasErrors(result.diagnostics)) {
         logger.log("error", "build-failed", { errors: result.diagnostics.filter((d) => d.category === "error").length });
@@ -95,7 +109,8 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
     registerLoaded(rt, first);
 
     let version = 0;
-    const reload = async (why: string) => {
+    const reload = async (why: string, files: readonly string[]) => {
+      for (const f of files) changed.add(f);
       if (tsconfig && !(await build())) return;
       try {
         const loaded = await importFresh(specs, io.cwd, ++version);
@@ -169,15 +184,21 @@ async function importFresh(specs: readonly string[], cwd: string, version: numbe
 }
 
 /** Debounced watchers: a burst of writes (an editor's save, a build) causes one reload. */
-function watchSources(dirs: readonly string[], recursive: boolean, ignore: (file: string) => boolean, reload: (why: string) => Promise<void>): FSWatcher[] {
+function watchSources(dirs: readonly string[], recursive: boolean, ignore: (file: string) => boolean, reload: (why: string, files: string[]) => Promise<void>): FSWatcher[] {
   let timer: NodeJS.Timeout | undefined;
+  let files: string[] = [];
   let running = Promise.resolve();
   const relevant = recursive ? /\.(ts|tsx|mts|cts|json)$/ : /\.(js|mjs|cjs|json)$/;
   return [...new Set(dirs)].map((dir) =>
     watch(dir, { recursive }, (_event, name) => {
       if (!name || /node_modules|(^|[\\/])\./.test(name) || !relevant.test(name) || ignore(join(dir, name))) return;
+      files.push(join(dir, name));
       clearTimeout(timer);
-      timer = setTimeout(() => (running = running.then(() => reload(`${name} changed`))), 100);
+      timer = setTimeout(() => {
+        const batch = files;
+        files = [];
+        running = running.then(() => reload(`${name} changed`, batch));
+      }, 100);
     }),
   );
 }

@@ -24,7 +24,14 @@ function route(): void {
     ),
     h("div", { class: "layout" }, view, m ? null : h("aside", { class: "panel side" }, startForm(functions, (arn) => (location.hash = `#/executions/${encodeURIComponent(arn)}`)))),
   );
-  if (m) renderExecution(view, decodeURIComponent(m[1]!), functions, current.signal);
+  let arn: string | undefined;
+  try {
+    arn = m ? decodeURIComponent(m[1]!) : undefined;
+  } catch {
+    clear(view, h("p", { role: "alert", class: "error" }, "This address names no execution: its ARN is not URL-encoded correctly."));
+    return;
+  }
+  if (arn !== undefined) renderExecution(view, arn, functions, current.signal);
   else renderList(view, functions, current.signal);
 }
 
