@@ -425,7 +425,7 @@ async function main() {
   say();
   say(`${bold("Try it yourself:")} durablec executions show ${ORDER.orderId} --db ${DB_ARG}`);
   say(`                  durablec transform examples/order-checkout/workflow.ts`);
-  say(dim(`(durablec is bin/durablec.js; npx durablec … works inside this repository)`));
+  say(dim(`(in this clone: alias durablec="node $PWD/bin/durablec.js"; next: docs/getting-started.md)`));
   await rt.close();
   writeFileSync(join(OUT, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
 }

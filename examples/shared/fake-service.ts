@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 
 export function dataDir(): string {
-  return process.env.DURABLEC_EXAMPLES_DATA ?? join(process.cwd(), ".durable", "examples-data");
+  return process.env.DURABLEC_EXAMPLES_DATA || join(process.cwd(), ".durable", "examples-data");
 }
 
 /** A path inside the data directory (for large data passed around by reference). */
