@@ -251,16 +251,20 @@ export class DurableRuntime {
     this.#driving.add(arn);
     // Holding the lease and not running it here: an invocation still open died with its process.
     this.service.recoverAbandonedInvocation(arn, this.#options.maxFailedInvocations);
+    // Renew while invoking; a lease lost (the store was unreachable past its expiry, another
+    // worker took over) stops this driver after the invocation in flight, whose token the new
+    // owner's first invocation revokes anyway.
+    let leaseLost = false;
     const renew = setInterval(() => {
       try {
-        this.service.acquireLease(arn, this.owner, this.#options.leaseMs);
+        if (!this.service.acquireLease(arn, this.owner, this.#options.leaseMs)) leaseLost = true;
       } catch {
-        /* the store is closing; the lease will simply expire */
+        leaseLost = true; // the store is closing or locked: let the lease expire
       }
     }, Math.max(50, Math.floor(this.#options.leaseMs / 3)));
     renew.unref();
     try {
-      for (let i = 0; i < 10_000 && !this.#closed; i++) {
+      for (let i = 0; i < 10_000 && !this.#closed && !leaseLost; i++) {
         const start = this.service.beginInvocation(arn);
         if (!start) break;
         await this.#invoke(start);
