@@ -70,7 +70,8 @@ export function durablec(options: DurablecPluginOptions = {}): Plugin {
         const warnings: PartialMessage[] = [];
         for (const d of t.diagnostics) {
           if (d.category === "info") continue;
-          (d.category === "error" ? errors : warnings).push(toMessage(d, session));
+          // A diagnostic without a file (an internal error) is about the file being compiled.
+          (d.category === "error" ? errors : warnings).push(toMessage(d.file ? d : { ...d, file: args.path, start: 0, length: 0 }, session));
         }
         for (const [key, entry] of Object.entries(t.manifest.entries)) {
           const taken = Object.prototype.hasOwnProperty.call(manifest.entries, key) && manifest.entries[key]!.file !== entry.file;

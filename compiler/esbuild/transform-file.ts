@@ -5,8 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Project, type SourceFile } from "ts-morph";
-import { transformProject, type RewrittenFile } from "../compile.js";
+import { Project, ts, type SourceFile } from "ts-morph";
+import { projectSourceFiles, transformProject, type RewrittenFile } from "../compile.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { encodeMappings } from "../emit/source-map.js";
 import type { Manifest } from "../emit/manifest.js";
@@ -61,8 +61,23 @@ export class CompileSession {
     this.#configFile = path.join(this.rootDir, CONFIG_FILE_NAME);
     this.#configStamp = stamp(this.#configFile);
     if (options.tsconfig && fs.existsSync(options.tsconfig)) {
-      // Files are added when a build loads them (with what they import), so the program holds what the build needs.
       this.project = new Project({ tsConfigFilePath: path.resolve(options.tsconfig), skipAddingFilesFromTsConfig: true });
+      // Every durable file of the tsconfig (and what it imports) up front: adding files one by one
+      // as esbuild loads them would make a new program (and type checker) per durable file.
+      const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(path.resolve(options.tsconfig), ts.sys.readFile).config ?? {}, ts.sys, path.dirname(path.resolve(options.tsconfig)));
+      for (const name of parsed.fileNames) {
+        if (/\.d\.[cm]?ts$/.test(name) || name.includes(`${path.sep}node_modules${path.sep}`)) continue;
+        let text: string;
+        try {
+          text = fs.readFileSync(name, "utf8");
+        } catch {
+          continue;
+        }
+        if (!mayHaveDurableCode(text)) continue;
+        this.project.createSourceFile(path.normalize(name), text, { overwrite: true });
+      }
+      this.project.resolveSourceFileDependencies();
+      for (const sf of this.project.getSourceFiles()) this.#mtimes.set(path.normalize(sf.getFilePath()), stamp(sf.getFilePath()) ?? -1);
     } else {
       this.project = new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS }, skipAddingFilesFromTsConfig: true });
     }
@@ -126,9 +141,13 @@ export class CompileSession {
       this.stats.cacheHits++;
       return cached;
     }
-    this.stats.transforms++;
     const source = text ?? fs.readFileSync(file, "utf8");
     const sf = this.#sourceFile(file, source);
+    if (this.#compileBatch(sf)) {
+      const batched = this.#cache.get(file);
+      if (batched) return batched;
+    }
+    this.stats.transforms++;
     const { config, diagnostics } = loadDurableConfig(this.rootDir);
     const dependencies = this.dependenciesOf(sf);
     if (hasErrors(diagnostics)) return { fileName: file, diagnostics, manifest: { version: 1, entries: {} }, dependencies };
@@ -157,6 +176,43 @@ export class CompileSession {
     }
     this.#cache.set(file, result);
     return result;
+  }
+
+  /**
+   * Compiles every durable file of the project that has no cached result, in one pass (one
+   * discovery, one effect inference), when none of them has an error. Files with errors are
+   * compiled one by one, so that each reports its own and the others still build.
+   */
+  #compileBatch(requested: SourceFile): boolean {
+    const pending = projectSourceFiles(this.project).filter((f) => !this.#cache.has(path.normalize(f.getFilePath())) && mayHaveDurableCode(f.getFullText()));
+    if (pending.length < 2 || !pending.includes(requested)) return false;
+    const { config, diagnostics: configDiagnostics } = loadDurableConfig(this.rootDir);
+    if (configDiagnostics.length) return false;
+    if (this.#typeCheck) {
+      const program = this.project.getProgram().compilerObject;
+      for (const f of pending) {
+        const tsFile = program.getSourceFile(f.getFilePath());
+        if (!tsFile) continue;
+        if (program.getSyntacticDiagnostics(tsFile).length || program.getSemanticDiagnostics(tsFile).some((d) => d.category === ts.DiagnosticCategory.Error)) return false;
+      }
+    }
+    const result = transformProject(this.project, { rootDir: this.rootDir, config, files: pending, typeCheck: false });
+    if (hasErrors(result.diagnostics)) return false;
+    this.stats.transforms++;
+    for (const f of pending) {
+      const file = path.normalize(f.getFilePath());
+      const rel = path.relative(this.rootDir, file).split(path.sep).join("/");
+      const entries = Object.fromEntries(Object.entries(result.manifest.entries).filter(([, e]) => e.file === rel));
+      const t: FileTransform = { fileName: file, diagnostics: result.diagnostics.filter((d) => d.file === file), manifest: { version: 1, entries }, dependencies: this.dependenciesOf(f) };
+      const rewritten = result.files.get(file);
+      if (rewritten) {
+        t.rewritten = rewritten;
+        t.code = rewritten.code;
+        t.map = { version: 3, sources: [file], sourcesContent: [rewritten.original], names: [], mappings: encodeMappings(rewritten.mappings) };
+      }
+      this.#cache.set(file, t);
+    }
+    return true;
   }
 
   /**

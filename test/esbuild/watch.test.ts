@@ -54,12 +54,13 @@ describe("incremental builds with the plugin", () => {
       expect(first.errors).toEqual([]);
       expect(outputs[0]).toContain("withDurableExecution");
       expect(outputs[0]).not.toContain(`"order/describeOrder"`);
-      expect(outputs[0]).toMatch(/const text = await describeOrder\(input\.id\)/);
+      // (esbuild may rename `input` when a bundled dependency declares one too.)
+      expect(outputs[0]).toMatch(/const text = await describeOrder\(input\d*\.id\)/);
 
       write("src/describe.ts", FETCHING_HELPER);
       const second = await ctx.rebuild();
       expect(second.errors).toEqual([]);
-      expect(outputs[1]).toMatch(/ctx\.step\("order\/describeOrder", async \(\) => describeOrder\(input\.id\)\)/);
+      expect(outputs[1]).toMatch(/ctx\.step\("order\/describeOrder", async \(\) => describeOrder\(input\d*\.id\)/);
 
       // And back: the step disappears again when the helper is pure once more.
       write("src/describe.ts", PURE_HELPER);
