@@ -162,6 +162,18 @@ describe("durablec dev web UI", () => {
     await shot("history");
   });
 
+  it("fails a callback from the UI, and the execution shows the error", async () => {
+    await startFromUi("order", '{"orderId": "o-ui-2"}', "ui-order-2");
+    await timeline().getByRole("listitem", { name: /^approve › callback callback STARTED/ }).click();
+    const form = details().getByRole("group", { name: "Complete callback" });
+    await form.getByLabel("Error type").fill("Rejected");
+    await form.getByLabel("Error message").fill("over budget");
+    await form.getByRole("button", { name: "Send failure" }).click();
+    await eventually(() => page.getByRole("heading", { name: /ui-order-2/ }).textContent()).toContain("FAILED");
+    await timeline().getByRole("listitem", { name: /^approve › callback callback FAILED/ }).waitFor();
+    expect(await page.locator(".exec-header").textContent()).toContain("over budget");
+  });
+
   it("stops a running execution", async () => {
     await startFromUi("nap", "{}", "ui-nap-1");
     await timeline().getByRole("listitem", { name: /^long-nap wait STARTED/ }).waitFor();
@@ -179,7 +191,10 @@ describe("durablec dev web UI", () => {
     await eventually(() => list.getByRole("link").allTextContents()).toEqual(["ui-nap-1"]);
     await list.getByLabel("Status").selectOption("");
     await list.getByLabel("Entry").selectOption("order");
-    await eventually(() => list.getByRole("link").allTextContents()).toEqual(["ui-order-1"]);
+    await eventually(() => list.getByRole("link").allTextContents()).toEqual(["ui-order-2", "ui-order-1"]);
+    await list.getByLabel("Status").selectOption("FAILED");
+    await eventually(() => list.getByRole("link").allTextContents()).toEqual(["ui-order-2"]);
+    await list.getByLabel("Status").selectOption("");
     await list.getByLabel("Entry").selectOption("");
     await list.getByLabel("Search").fill("nap-1");
     await eventually(() => list.getByRole("link").allTextContents()).toEqual(["ui-nap-1"]);
