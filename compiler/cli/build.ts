@@ -83,18 +83,26 @@ export const build: Command = {
     const code = once();
     if (!args.flags.has("watch")) return code;
     return new Promise<number>(() => {
+      // One non-recursive watcher per directory holding project sources (plus the tsconfig's):
+      // ready as soon as it is created, and never walks node_modules or the output directory.
       const root = path.dirname(tsconfig);
+      const outRoot = path.resolve(io.cwd, outDir ?? project?.getCompilerOptions().outDir ?? path.join(root, "dist"));
+      const dirs = new Set([root, ...(project ? project.getSourceFiles().filter((f) => !f.isInNodeModules() && !f.isDeclarationFile()).map((f) => path.dirname(f.getFilePath())) : [])]);
       let timer: NodeJS.Timeout | undefined;
+      for (const dir of dirs) {
+        if (dir.startsWith(outRoot + path.sep) || !fs.existsSync(dir)) continue;
+        fs.watch(dir, (_event, name) => {
+          if (!name || !/\.(ts|tsx|mts|cts|json)$/.test(name) || /\.d\.[cm]?ts$/.test(name)) return;
+          const file = path.resolve(dir, name);
+          changed.add(file);
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            io.out(`durablec: ${path.relative(io.cwd, file)} changed, rebuilding`);
+            once();
+          }, 50);
+        });
+      }
       io.out("durablec: watching for changes");
-      fs.watch(root, { recursive: true }, (_event, name) => {
-        if (!name || /node_modules|(^|[\\/])\.|dist[\\/]/.test(name) || !/\.(ts|tsx|mts|cts|json)$/.test(name)) return;
-        changed.add(path.resolve(root, name));
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          io.out(`durablec: ${name} changed, rebuilding`);
-          once();
-        }, 50);
-      });
     });
   },
 };
