@@ -143,6 +143,36 @@ export const Codes = define({
     message:
       "Call to entry '{name}' from ordinary code: after compilation '{name}' is a Lambda handler ('withDurableExecution'), so this call would invoke the handler instead of the function. Call it from durable code (it becomes a child context); keep tests that call the source out of the build's tsconfig.",
   },
+  IdempotencyKeyPathNotFound: {
+    code: "DUR4020",
+    category: "error",
+    message:
+      "'@idempotencyKey {path}' on '{callee}' names no parameter of it (parameters: {parameters}): the compiler cannot tell where the key goes, so retries could repeat the effect. Name a parameter ('key') or a property path in one ('options.idempotencyKey').",
+  },
+  InvalidDurableAnnotation: {
+    code: "DUR4021",
+    category: "error",
+    message:
+      "Invalid annotation '{annotation}': {problem}. Write '@retry <attempts> [<initial delay>]' (e.g. '@retry 5 10s'), '@noRetry' or '@atMostOnce'.",
+  },
+  ConflictingStepAnnotations: {
+    code: "DUR4022",
+    category: "error",
+    message:
+      "'{callee}' is annotated both {first} and {second}: an at-most-once effect is never started twice, so it cannot be retried. Keep one of them.",
+  },
+  UntypedResult: {
+    code: "DUR4023",
+    category: "warning",
+    message:
+      "The result of '{operation}' is typed '{type}': the compiler cannot check that it survives the JSON checkpoint, nor emit a codec for dates, maps, sets or bigints in it. Give '{operation}' a precise return type.",
+  },
+  UnvalidatedInput: {
+    code: "DUR4024",
+    category: "warning",
+    message:
+      "{what} cannot be validated at run time: {path} is {kind}, which no JSON value can be. It is accepted as is; give it a data type.",
+  },
   ConfigNotFound: {
     code: "DUR5001",
     category: "error",

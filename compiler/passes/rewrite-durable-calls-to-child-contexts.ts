@@ -27,7 +27,7 @@ export function rewriteDurableCallsToChildContexts(context: PassContext): void {
     const ctx = names.ctx;
     edits.head(call.getStart(), call.getEnd(), `${ctx}.runInChildContext(${str(op.name)}, async (${ctx}) => `, PASS);
     // A result JSON does not round-trip gets the codec of its type (runtime/internal/serdes.ts).
-    const codec = op.codec !== undefined ? `, { serdes: ${internalName(context)}.serdes(${JSON.stringify(op.codec)}) }` : "";
+    const codec = op.codec !== undefined ? `, ${internalName(context)}.childConfig(${JSON.stringify(op.codec)})` : "";
     edits.tail(call.getStart(), call.getEnd(), `${codec})`, PASS);
     if (target.isEntry) {
       let local: string;

@@ -28,6 +28,7 @@ export function rewriteEffectsToSteps(context: PassContext): void {
     const parts = effectStepParts(context, op);
     const open = `${wrap ? "(" : ""}${op.needsAwait ? "await " : ""}${names.ctx}.step(${str(op.name)}, ${parts.open}async () => `;
     edits.head(start, end, open, PASS);
-    edits.tail(start, end, `${parts.close}${parts.config}${wrap ? "))" : ")"}`, PASS);
+    // Zero-length span: the step is the innermost construct ending here, so it closes first.
+    edits.tail(end, end, `${parts.close}${parts.config}${wrap ? "))" : ")"}`, PASS);
   }
 }

@@ -1,4 +1,4 @@
-import { StepSemantics, type StepConfig } from "@aws/durable-execution-sdk-js";
+import { StepSemantics, type Serdes, type StepConfig } from "@aws/durable-execution-sdk-js";
 import { defaultRetryStrategy, noRetry, type RetrySettings } from "./retry.js";
 import { serdes, type TypeDescriptor } from "./serdes.js";
 
@@ -28,4 +28,16 @@ export function effectConfig<T = unknown>(options: EffectOptions = {}): StepConf
   } else config.retryStrategy = options.retry === false ? noRetry : defaultRetryStrategy(options.retry ?? {});
   if (options.serdes !== undefined && options.serdes !== 0) config.serdes = serdes<T>(options.serdes);
   return config;
+}
+
+/**
+ * The config of a child context (a durable function called from durable code) whose result needs
+ * a codec.
+ *
+ * @example
+ * ctx.runInChildContext("earliest/firstSeen", (ctx) => firstSeen(ctx, ids), childConfig("Date"))
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed by the child's function, which the SDK infers first
+export function childConfig(descriptor: TypeDescriptor): { serdes: Serdes<any> } {
+  return { serdes: serdes(descriptor) };
 }

@@ -63,3 +63,16 @@ export function withIdempotencyHeader(headers: ConstructorParameters<typeof Head
   if (!h.has("idempotency-key")) h.set("Idempotency-Key", key);
   return h;
 }
+
+/**
+ * `value` with `key` at `path` (`["options", "idempotencyKey"]`), unless the caller already put a
+ * key there. Copies the objects along the path; never mutates the caller's.
+ */
+export function setIdempotencyKey<T>(value: T, path: readonly string[], key: string): T {
+  if (path.length === 0) return (value ?? key) as T;
+  const [head, ...rest] = path as [string, ...string[]];
+  const base = value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  const current = base[head];
+  if (rest.length === 0 && current !== undefined && current !== null) return value;
+  return { ...base, [head]: setIdempotencyKey(current, rest, key) } as T;
+}

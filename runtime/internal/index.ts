@@ -103,7 +103,7 @@ export function stepConfig<T>(options?: StepOptions, codec?: TypeDescriptor): St
   return config;
 }
 
-export { idempotencyKey, withIdempotencyKey, withIdempotencyHeader } from "./idempotency.js";
+export { idempotencyKey, withIdempotencyKey, withIdempotencyHeader, setIdempotencyKey } from "./idempotency.js";
 export { defaultRetryStrategy, isTransientError, backoffSeconds, retryEverything, noRetry, DEFAULT_RETRY, type RetrySettings, type RetryStrategy } from "./retry.js";
 export { serdes, encode, decode, type TypeDescriptor } from "./serdes.js";
 export {
@@ -115,4 +115,4 @@ export {
   validatedCreateCallback,
   type Schema,
 } from "./validation.js";
-export { effectConfig, type EffectOptions } from "./effect-config.js";
+export { effectConfig, childConfig, type EffectOptions } from "./effect-config.js";

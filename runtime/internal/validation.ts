@@ -60,21 +60,25 @@ export class CallbackPayloadError extends DurablecValidationError {
   }
 }
 
-/** Returns the parsed event, or throws {@link InvalidEventError} listing every problem. */
-export function validateEvent<T>(entry: string, schema: Schema<T>, event: unknown): T {
+/**
+ * Returns the event as the schema parsed it (dates from ISO strings), or throws
+ * {@link InvalidEventError} listing every problem. Typed by the event parameter, which the schema
+ * was generated from.
+ */
+export function validateEvent<T>(entry: string, schema: Schema<unknown>, event: T): T {
   const result = schema.safeParse(event);
   if (!result.success) throw new InvalidEventError(entry, result.error.issues);
-  return result.data;
+  return result.data as T;
 }
 
-function checkPayload<T>(operation: string, schema: Schema<T>, payload: unknown): T {
+function checkPayload<T>(operation: string, schema: Schema<unknown>, payload: T): T {
   const result = schema.safeParse(payload);
   if (!result.success) throw new CallbackPayloadError(operation, result.error.issues);
-  return result.data;
+  return result.data as T;
 }
 
 /** `await validatedCallback(ctx.waitForCallback(…), name, schema)`: the payload, checked. */
-export async function validatedCallback<T>(pending: PromiseLike<unknown>, operation: string, schema: Schema<T>): Promise<T> {
+export async function validatedCallback<T>(pending: PromiseLike<T>, operation: string, schema: Schema<unknown>): Promise<T> {
   return checkPayload(operation, schema, await pending);
 }
 
@@ -82,19 +86,19 @@ export async function validatedCallback<T>(pending: PromiseLike<unknown>, operat
  * `createCallback` returns `[promise, callbackId]`: the promise is checked when it is awaited.
  * The wrapper is lazy, like the SDK's promise, so an unawaited callback does not block.
  */
-export async function validatedCreateCallback<T>(
-  pending: PromiseLike<[PromiseLike<unknown>, string]>,
+export async function validatedCreateCallback<R extends readonly [PromiseLike<unknown>, string]>(
+  pending: PromiseLike<R>,
   operation: string,
-  schema: Schema<T>,
-): Promise<[Promise<T>, string]> {
+  schema: Schema<unknown>,
+): Promise<R> {
   const [promise, id] = await pending;
-  let checked: Promise<T> | undefined;
+  let checked: Promise<unknown> | undefined;
   const run = () => (checked ??= Promise.resolve(promise).then((v) => checkPayload(operation, schema, v)));
   const lazy = {
-    then: (ok?: (v: T) => unknown, fail?: (e: unknown) => unknown) => run().then(ok, fail),
+    then: (ok?: (v: unknown) => unknown, fail?: (e: unknown) => unknown) => run().then(ok, fail),
     catch: (fail?: (e: unknown) => unknown) => run().catch(fail),
     finally: (f?: () => void) => run().finally(f),
     [Symbol.toStringTag]: "Promise",
   };
-  return [lazy as unknown as Promise<T>, id];
+  return [lazy, id] as unknown as R;
 }
