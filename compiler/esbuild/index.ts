@@ -79,7 +79,7 @@ export function durablec(options: DurablecPluginOptions = {}): Plugin {
         }
         const watchFiles = t.dependencies.filter((f) => f !== path.normalize(args.path));
         if (errors.length) return { errors, warnings, watchFiles };
-        if (t.code === undefined) return warnings.length || watchFiles.length ? { contents: text, loader: LOADERS[path.extname(args.path)] ?? "ts", warnings, watchFiles } : undefined;
+        if (t.code === undefined) return warnings.length || watchFiles.length ? { contents: text, loader: LOADERS[path.extname(args.path)] ?? "ts", resolveDir: path.dirname(args.path), warnings, watchFiles } : undefined;
         return {
           contents: t.code + inlineSourceMapComment(t.map!),
           loader: LOADERS[path.extname(args.path)] ?? "ts",
