@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { asFixture, caseArb, checkCase, compileCases, makeCases } from "./oracle.js";
+import { asFixture, caseArb, checkCase, compileCases, makeCases, perturb } from "./oracle.js";
 
 const SEED = 20261129;
 const RUNS = Number(process.env.DURABLEC_FUZZ_RUNS ?? 200);
@@ -29,5 +29,22 @@ describe("generated programs compute what their source computes", () => {
     }
     expect(mismatches).toEqual([]);
     expect(runs).toBeGreaterThanOrEqual(RUNS);
-  });
+  }, 600_000);
+
+  it("keeps every operation name when programs are edited where names must not depend", () => {
+    let state = SEED + 1;
+    const rng = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const sample = cases.slice(0, 60);
+    const edited = sample.map((c) => ({ ...c, id: `${c.id}_edited`, source: perturb(c.source, rng) }));
+    const { compileErrors, names } = compileCases([...sample, ...edited], `${dir}-names`);
+    expect(compileErrors.map((m) => m.reason)).toEqual([]);
+    let compared = 0;
+    for (const c of sample) {
+      const before = names.get(c.id);
+      expect(before, c.id).toBeDefined();
+      expect(names.get(`${c.id}_edited`), `${c.id} after edits:\n${edited.find((e) => e.id === `${c.id}_edited`)!.source}`).toEqual(before);
+      compared += before!.length;
+    }
+    expect(compared).toBeGreaterThan(100);
+  }, 300_000);
 });

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
-import { compile, formatDiagnostics } from "../../compiler/index.js";
+import { compile, formatDiagnostics, type Manifest, type ManifestOperation } from "../../compiler/index.js";
 import { createTestRuntime } from "../../runtime/testing/index.js";
 import type { DurableHandler } from "../../runtime/index.js";
 import type { LoggedCall } from "./effects.js";
@@ -51,7 +51,7 @@ export interface Mismatch {
  * Writes and compiles the cases in one project (one type checker for all). A case the compiler
  * rejects is reported and left out, and the rest compiled again.
  */
-export function compileCases(cases: Case[], dir: string): { compileErrors: Mismatch[]; compiled: Case[] } {
+export function compileCases(cases: Case[], dir: string): { compileErrors: Mismatch[]; compiled: Case[]; names: Map<string, string[]> } {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const effects = join(dir, "effects.ts");
@@ -64,7 +64,7 @@ export function compileCases(cases: Case[], dir: string): { compileErrors: Misma
     for (const c of remaining) files[join(dir, `${c.id}.ts`)] = c.source;
     const result = compile({ files, baseDir: dir, outDir: join(dir, "out"), write: true });
     const errors = result.diagnostics.filter((d) => d.category === "error");
-    if (errors.length === 0) return { compileErrors, compiled: remaining };
+    if (errors.length === 0) return { compileErrors, compiled: remaining, names: operationNames(result.manifest) };
     // An internal error may carry no file, only its path in the message.
     const about = (d: (typeof errors)[number], c: Case) => d.file === join(dir, `${c.id}.ts`) || formatDiagnostics([d]).includes(`${c.id}.ts`);
     const bad = remaining.filter((c) => errors.some((d) => about(d, c)));
@@ -75,7 +75,35 @@ export function compileCases(cases: Case[], dir: string): { compileErrors: Misma
     }
     remaining = remaining.filter((c) => !bad.includes(c));
   }
-  return { compileErrors, compiled: remaining };
+  return { compileErrors, compiled: remaining, names: new Map() };
+}
+
+/** Case id → the names of its entry's operations, children included, in manifest order. */
+function operationNames(manifest: Manifest): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const flatten = (ops: ManifestOperation[]): string[] => ops.flatMap((o) => [`${o.kind} ${o.name}`, ...flatten(o.children ?? [])]);
+  for (const entry of Object.values(manifest.entries)) out.set(entry.file.replace(/\.ts$/, ""), flatten(entry.operations));
+  return out;
+}
+
+/**
+ * The same program after edits that LANGUAGE.md says must not change any operation name:
+ * blank lines and comments anywhere, a local unrelated to operations renamed, and code added after
+ * the last operation.
+ */
+export function perturb(source: string, rng: () => number): string {
+  const lines = source.split("\n");
+  const out: string[] = [];
+  for (const line of lines) {
+    const r = rng();
+    if (line.startsWith("  ") && r < 0.15) out.push("");
+    else if (line.startsWith("  ") && r < 0.3) out.push(`${line.match(/^\s*/)![0]}// a comment that must not change any name`);
+    out.push(r > 0.85 && line.trimEnd().endsWith(";") ? `${line} /* trailing */` : line);
+  }
+  return out
+    .join("\n")
+    .replace(/\bout\b/g, "results")
+    .replace("  return results;\n}\n", "  const tail = results.length;\n  void tail;\n  return results;\n}\n");
 }
 
 async function runSource(c: Case, dir: string): Promise<Outcome> {
