@@ -8,8 +8,12 @@
  * - A shell sample (```sh) runs in bash in a scratch copy of the project (package.json,
  *   tsconfig.json, examples/, with bin/, dist/ and node_modules/ linked), with `durablec` on the
  *   PATH, as a reader following the docs would run it: all shell samples share one copy and run
- *   in order (README.md, docs/, examples/README.md, then each example's README). Its `# > ` comment lines are lines its output (stdout and stderr together) must
+ *   in reading order (README.md, examples/README.md, each example's README, then docs/). Its `# > ` comment lines are lines its output (stdout and stderr together) must
  *   contain, in order; `…` in an expected line matches anything.
+ * - A before/after pair marked `<!-- doc-transform: name -->` (two ```ts blocks, the source and
+ *   then what durablec makes of it) is checked by running `durablec transform` on the first block
+ *   (saved as docs-samples/<name>.ts in the scratch copy, next to test/docs/fixtures/services.ts)
+ *   and comparing with the second. `UPDATE_DOC_TRANSFORMS=1` rewrites the second blocks instead.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -26,15 +30,16 @@ interface Sample {
   code: string;
 }
 
+/** In reading order: the README, the examples (which build examples/dist), then the docs, getting started first. */
 function markdownFiles(): string[] {
-  const files = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
-  if (existsSync(join(root, "examples"))) {
-    if (existsSync(join(root, "examples", "README.md"))) files.push("examples/README.md");
-    for (const entry of readdirSync(join(root, "examples"), { withFileTypes: true })) {
-      if (entry.isDirectory() && existsSync(join(root, "examples", entry.name, "README.md"))) files.push(`examples/${entry.name}/README.md`);
-    }
+  const files = ["README.md"];
+  if (existsSync(join(root, "examples", "README.md"))) files.push("examples/README.md");
+  for (const entry of readdirSync(join(root, "examples"), { withFileTypes: true })) {
+    if (entry.isDirectory() && existsSync(join(root, "examples", entry.name, "README.md"))) files.push(`examples/${entry.name}/README.md`);
   }
-  return files;
+  const docs = readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md"));
+  docs.sort((x, y) => Number(y === "getting-started.md") - Number(x === "getting-started.md") || x.localeCompare(y));
+  return [...files, ...docs.map((f) => `docs/${f}`)];
 }
 
 function samples(): Sample[] {
@@ -48,6 +53,26 @@ function samples(): Sample[] {
 }
 
 const found = samples();
+
+interface TransformPair {
+  file: string;
+  name: string;
+  input: string;
+  output: string;
+}
+
+const PAIR = /<!-- doc-transform: ([\w-]+) -->\s*\n```ts\n([\s\S]*?)\n```\s*\n```ts\n([\s\S]*?)\n```/g;
+
+function transformPairs(): TransformPair[] {
+  const out: TransformPair[] = [];
+  for (const file of markdownFiles()) {
+    const text = readFileSync(join(root, file), "utf8");
+    for (const m of text.matchAll(PAIR)) out.push({ file, name: m[1]!, input: m[2]!, output: m[3]! });
+  }
+  return out;
+}
+
+const pairs = transformPairs();
 
 /** The lines a sample says it prints: `// > …` (TypeScript) or `# > …` (shell). */
 function expectedLines(code: string, marker: string): string[] {
@@ -81,6 +106,7 @@ function scratchProject(): string {
   mkdirSync(dir, { recursive: true });
   for (const f of ["package.json", "tsconfig.json"]) cpSync(join(root, f), join(dir, f));
   cpSync(join(root, "examples"), join(dir, "examples"), { recursive: true, filter: (src) => !/[\\/]examples[\\/]dist([\\/]|$)/.test(src) });
+  cpSync(join(root, "test", "docs", "fixtures"), join(dir, "test", "docs", "fixtures"), { recursive: true });
   for (const d of ["bin", "dist", "node_modules"]) symlinkSync(join(root, d), join(dir, d), "dir");
   const bin = join(dir, ".bin");
   mkdirSync(bin);
@@ -112,6 +138,29 @@ describe("documentation samples", () => {
       expect(expected.length, "a sample states what it prints").toBeGreaterThan(0);
       const printed = stdout.split("\n").filter((l) => l.length > 0 && !l.startsWith('{"requestId"'));
       expect(printed).toEqual(expected);
+    });
+  }
+
+  for (const pair of pairs) {
+    it(`${pair.file}: ${pair.name} (durablec transform)`, () => {
+      const cwd = scratchProject();
+      const dir = join(cwd, "docs-samples");
+      mkdirSync(dir, { recursive: true });
+      cpSync(join(root, "test", "docs", "fixtures", "services.ts"), join(dir, "services.ts"));
+      writeFileSync(join(dir, `${pair.name}.ts`), pair.input + "\n");
+      const r = spawnSync(process.execPath, [join(root, "bin", "durablec.js"), "transform", `docs-samples/${pair.name}.ts`], { cwd, encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      const actual = r.stdout.replace(/\n+$/, "");
+      if (process.env.UPDATE_DOC_TRANSFORMS) {
+        const path = join(root, pair.file);
+        const text = readFileSync(path, "utf8");
+        const next = text.replace(PAIR, (whole, name: string, input: string) =>
+          name === pair.name ? `<!-- doc-transform: ${name} -->\n\n\`\`\`ts\n${input}\n\`\`\`\n\n\`\`\`ts\n${actual}\n\`\`\`` : whole,
+        );
+        writeFileSync(path, next);
+        return;
+      }
+      expect(pair.output, `the "after" block of ${pair.name} differs from durablec transform; UPDATE_DOC_TRANSFORMS=1 rewrites it`).toBe(actual);
     });
   }
 
