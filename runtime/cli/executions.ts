@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { RuntimeError } from "../service/errors.js";
+import { explainNonDeterminism, findManifest } from "../versioning/explain-nondeterminism.js";
 import type { DurableRuntime, ExecutionDescription } from "../service/runtime.js";
 import type { ExecutionStatus } from "../store/store.js";
 import { displayName, formatOperationLine } from "../worker/log.js";
@@ -8,8 +11,10 @@ export const EXECUTIONS_HELP = `Usage: durablec executions <list|show|history|st
 
   durablec executions list [--status <status>] [--function <name>] [--limit <n>] [--json]
       Executions, newest first. Status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED.
-  durablec executions show <arn|name> [--json]
-      One execution: status, input, result or error, and its operations.
+  durablec executions show <arn|name> [--json] [--manifest <durable.manifest.json>]
+      One execution: status, input, result or error, and its operations. A non-determinism error
+      is explained with the source lines of the manifest (default: ./durable.manifest.json or
+      ./dist/durable.manifest.json, if present).
   durablec executions history <arn|name> [--json]
       Its history events (ExecutionStarted, StepSucceeded, WaitStarted, …).
   durablec executions stop <arn|name> [--error <json>] [--json]
@@ -34,6 +39,7 @@ export async function runExecutions(argv: string[], io: CommandIO): Promise<numb
       function: { type: "string" },
       limit: { type: "string" },
       error: { type: "string" },
+      manifest: { type: "string" },
     });
     if (values.help) return (io.out(EXECUTIONS_HELP), EXIT.OK);
     const [sub, ...args] = positionals;
@@ -77,6 +83,8 @@ export async function runExecutions(argv: string[], io: CommandIO): Promise<numb
           io.out(describeText(exec));
           io.out("operations:");
           for (const op of operations) if (op.Type !== "EXECUTION") io.out(formatOperationLine(op, displayName(op, operations)));
+          const why = exec.error?.ErrorType === "NonDeterministicExecutionError" ? explainWithManifest(exec, values.manifest, io.cwd) : undefined;
+          if (why) io.out(why);
         }
         return EXIT.OK;
       }
@@ -109,6 +117,20 @@ export function resolveExecution(rt: DurableRuntime, id: string): string {
   if (rows.length === 0) throw new RuntimeError("EXECUTION_NOT_FOUND", `No execution named or with ARN ${JSON.stringify(id)}.`);
   if (rows.length > 1) throw new UsageError(`More than one execution is named ${JSON.stringify(id)}; give its ARN.`);
   return rows[0]!.arn;
+}
+
+/** The source lines behind a NonDeterministicExecutionError, from the build's manifest. */
+function explainWithManifest(e: ExecutionDescription, manifestFile: string | undefined, cwd: string): string | undefined {
+  const candidates = manifestFile ? [resolve(cwd, manifestFile)] : [join(cwd, "durable.manifest.json"), join(cwd, "dist", "durable.manifest.json")];
+  for (const file of candidates) {
+    if (!existsSync(file)) {
+      if (manifestFile) throw new UsageError(`--manifest: no such file ${JSON.stringify(manifestFile)}.`);
+      continue;
+    }
+    const found = findManifest(dirname(file));
+    return found ? explainNonDeterminism(e.error, found.manifest, { entry: e.functionName })?.text : undefined;
+  }
+  return undefined;
 }
 
 function describeText(e: ExecutionDescription): string {

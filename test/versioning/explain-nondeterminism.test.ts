@@ -104,5 +104,12 @@ describe("durablec run", () => {
     expect(resumed.stderr).toMatch(/The code changed under this execution of flow: the operation at position 2 does not match its history \(name mismatch\)/);
     expect(resumed.stderr).toMatch(/recorded at position 2: 'flow\/enrich', which the current build runs at insert-step-before\/new\.ts:8:\d+/);
     expect(resumed.stderr).toMatch(/current build at position 2: 'flow\/audit' at insert-step-before\/new\.ts:7:\d+/);
+
+    // `executions show` explains it too, with the manifest of the build in question.
+    const shown = await cli("executions", "show", "o-1", "--db", db, "--manifest", "v2/durable.manifest.json");
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/error:\s+NonDeterministicExecutionError/);
+    expect(shown.stdout).toMatch(/recorded at position 2: 'flow\/enrich', which the current build runs at insert-step-before\/new\.ts:8:\d+/);
+    expect((await cli("executions", "show", "o-1", "--db", db, "--manifest", "missing.json")).code).toBe(2);
   });
 });
