@@ -36,6 +36,13 @@ export interface SiteEdit {
  */
 export interface Reduction {
   variable: string;
+  /** The variable's declaration (identity across nested loops). */
+  declaration: Node;
+  /**
+   * Set when this loop is nested in a mapped loop that reduces the same outer variable: the values
+   * go into that loop's log (the variable itself is only updated after the outer map).
+   */
+  into?: MapPlan;
   /** Type of one log entry, as TypeScript text. */
   elementType: string;
   /** One update with the logged value `$x`: `sum += $x`, `best = Math.max(best, $x)`. */
@@ -136,6 +143,7 @@ export function promiseAllMapCall(all: Node): { map: CallExpression; receiver: E
   if (map.getArguments().length !== 1 || !callback || !(Node.isArrowFunction(callback) || Node.isFunctionExpression(callback))) return undefined;
   if (!callback.isAsync() || callback.getParameters().length > 2) return undefined;
   if (Node.isFunctionExpression(callback) && callback.getDescendantsOfKind(SyntaxKind.ThisKeyword).length > 0) return undefined;
+  if (writesOuterState(callback)) return undefined;
   return { map, receiver, callback };
 }
 
@@ -153,7 +161,7 @@ export function isConcurrentBody(fn: Node): boolean {
     if (all && promiseAllMapCall(all)?.callback === fn) return true;
   }
   const branch = branchOf(fn);
-  if (!branch) return false;
+  if (!branch || writesOuterState(fn)) return false;
   // (async () => { … })()
   let node: Node = fn;
   while (node.getParent() && Node.isParenthesizedExpression(node.getParent()!)) node = node.getParent()!;
@@ -165,6 +173,21 @@ export function isConcurrentBody(fn: Node): boolean {
     if (Node.isPropertyAccessExpression(callee) && ["then", "catch", "finally"].includes(callee.getName())) return true;
   }
   return false;
+}
+
+/**
+ * True when `fn` assigns or mutates a variable declared outside it. Such a function cannot become
+ * a map item or a child context: a finished child context is not run again on replay, so the
+ * assignment would be lost.
+ */
+function writesOuterState(fn: Node): boolean {
+  const file = fn.getSourceFile();
+  return fn.getDescendantsOfKind(SyntaxKind.Identifier).some((id) => {
+    const decl = id.getSymbol()?.getDeclarations()[0];
+    if (!decl || decl.getSourceFile() !== file || (decl.getStart() >= fn.getStart() && decl.getEnd() <= fn.getEnd())) return false;
+    if (!Node.isVariableDeclaration(decl) && !Node.isParameterDeclaration(decl) && !Node.isBindingElement(decl)) return false;
+    return isWritten(id);
+  });
 }
 
 /** The branch expression (an element of the combinator's array literal) that contains `node`. */
@@ -306,9 +329,30 @@ export function analyzeLoops(fn: DurableFunction, ops: readonly OperationSite[],
       }
     }
   });
+  linkNestedReductions(plans);
   const names = assignStableNames(fn.name, mapLabels.map((m) => ({ label: m.label })));
   mapLabels.forEach((m, i) => (m.plan.name = names[i]!.name));
   return { plans, diagnostics };
+}
+
+/**
+ * A mapped loop inside a mapped loop that reduces the same outer variable: the inner loop's sites
+ * are its own, and its results go into the outer item's log instead of the variable.
+ */
+function linkNestedReductions(plans: readonly LoopPlan[]): void {
+  const maps = plans.filter((p): p is MapPlan => p.kind === "map");
+  for (const inner of maps) {
+    const within = (outer: MapPlan) => inner.statement.getStart() >= outer.body.getStart() && inner.statement.getEnd() <= outer.body.getEnd();
+    // The nearest enclosing mapped loop first.
+    const outers = maps.filter((o) => o !== inner && within(o)).sort((a, b) => b.body.getStart() - a.body.getStart());
+    for (const r of inner.reductions) {
+      const outer = outers.find((o) => o.reductions.some((x) => x.declaration === r.declaration));
+      if (!outer) continue;
+      r.into = outer;
+      const own = outer.reductions.find((x) => x.declaration === r.declaration)!;
+      own.edits = own.edits.filter((e) => e.start < inner.statement.getStart() || e.start >= inner.statement.getEnd());
+    }
+  }
 }
 
 /** An operation in a `.then` callback starts when an earlier promise settles, so its id would depend on timing. */
@@ -489,7 +533,7 @@ function planLoop(loop: Statement, ctx: Ctx, annotation: ReturnType<typeof readA
     if (new Set(ok.map((s) => s.apply)).size > 1) return kept(`it updates '${name}' in different ways ('${ok.map((s) => s.node.getText()).join("' and '")}'), which only a sequential loop can order`);
     const otherReads = ref.reads.filter((r) => !ok.some((s) => r.getStart() >= s.node.getStart() && r.getEnd() <= s.node.getEnd()));
     if (otherReads.length) return kept(`it reads '${name}', which an earlier iteration updates, so the iterations depend on each other`);
-    reductions.push({ variable: name, elementType: ok[0]!.elementType, apply: ok[0]!.apply, spread: ok[0]!.spread, edits: ok.flatMap((s) => s.edits) });
+    reductions.push({ variable: name, declaration: ref.decl, elementType: ok[0]!.elementType, apply: ok[0]!.apply, spread: ok[0]!.spread, edits: ok.flatMap((s) => s.edits) });
   }
   return {
     plan: {

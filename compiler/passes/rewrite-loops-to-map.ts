@@ -110,10 +110,11 @@ function rewriteMap(context: PassContext, plan: MapPlan): void {
       const value = names.unique("reduce:value", ["value", "logged"]);
       const succeeded = plan.tolerate !== undefined ? `.filter((e) => e.status === "SUCCEEDED")` : "";
       tail += `\n${indent}for (const ${entry} of [...${batch}.all]${succeeded}.sort((a, b) => a.index - b.index)) {`;
-      for (const [i, r] of plan.reductions.entries()) {
+      for (const r of plan.reductions) {
         const logged = `${entry}.result!.${r.variable}`;
-        tail += r.spread ? `\n${indent}  ${r.apply.replace("...$x", `...${logged}`)};` : `\n${indent}  for (const ${value} of ${logged}) ${r.apply.replace("$x", value)};`;
-        void i;
+        if (r.into) tail += `\n${indent}  ${names.unique(`map@${r.into.loop.getStart()}:${r.variable}`, [`${r.variable}Log`])}.push(...${logged});`;
+        else if (r.spread) tail += `\n${indent}  ${r.apply.replace("...$x", `...${logged}`)};`;
+        else tail += `\n${indent}  for (const ${value} of ${logged}) ${r.apply.replace("$x", value)};`;
       }
       tail += `\n${indent}}`;
     }
