@@ -107,6 +107,8 @@ export class CompileSession {
       changed.push(this.#configFile);
     }
     if (changed.length) {
+      // An edited file may import a file the project has not loaded yet.
+      for (const added of this.project.resolveSourceFileDependencies()) this.#mtimes.set(path.normalize(added.getFilePath()), stamp(added.getFilePath()) ?? -1);
       this.stats.refreshed += changed.length;
       const set = new Set(changed);
       for (const [file, t] of this.#cache) if (t.dependencies.some((d) => set.has(d))) this.#cache.delete(file);

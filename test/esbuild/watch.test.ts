@@ -66,6 +66,13 @@ describe("incremental builds with the plugin", () => {
       write("src/describe.ts", PURE_HELPER);
       await ctx.rebuild();
       expect(outputs[2]).not.toContain(`"order/describeOrder"`);
+
+      // A new module, imported by the durable file: loaded into the shared program on rebuild.
+      fs.writeFileSync(path.join(dir, "src/audit.ts"), `export async function audit(text: string): Promise<void> {\n  await fetch("https://audit.example.com", { method: "POST", body: text });\n}\n`);
+      write("src/order.ts", ORDER.replace("  return text.toUpperCase();", "  await audit(text);\n  return text.toUpperCase();").replace('import { describeOrder } from "./describe.js";', 'import { audit } from "./audit.js";\nimport { describeOrder } from "./describe.js";'));
+      const fourth = await ctx.rebuild();
+      expect(fourth.errors).toEqual([]);
+      expect(outputs[3]).toMatch(/ctx\.step\("order\/audit", async \(\) => audit\(text\)/);
     } finally {
       await ctx.dispose();
     }
