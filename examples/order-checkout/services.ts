@@ -2,9 +2,14 @@
  * Offline fakes of the services a shop calls. They behave like the real ones where it matters:
  * the payment API honours an optional idempotency key (as Stripe and most payment APIs do), and
  * every effect is recorded in a ledger that survives a crash of the worker.
+ *
+ * `DURABLEC_EXAMPLES_LOSE_FIRST_RESPONSE=payments` makes the payment API lose the response to the
+ * first charge of each order (after charging), as a dropped connection would.
  */
 import { randomUUID } from "node:crypto";
-import { append, latency, records } from "../shared/fake-service.js";
+import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { append, dataFile, latency, records } from "../shared/fake-service.js";
 
 export interface ChargeRequest {
   amount: number;
@@ -25,20 +30,45 @@ export interface Charge {
 export const payments = {
   async charge(request: ChargeRequest): Promise<Charge> {
     await latency();
-    if (request.idempotencyKey) {
-      const earlier = (await records<Charge>("payments")).find((c) => c.idempotencyKey === request.idempotencyKey);
-      if (earlier) return earlier;
-    }
     const charge: Charge = {
       id: `ch_${randomUUID().slice(0, 8)}`,
       amount: request.amount,
       currency: request.currency,
       ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
     };
+    if (request.idempotencyKey) {
+      // Claim the key atomically, as a real payment API does: of two requests with one key (a
+      // retry racing the attempt it replaces), one charges and the other gets that charge.
+      const claim = dataFile("payment-keys", `${request.idempotencyKey.replace(/[^\w-]/g, "_")}.json`);
+      const earlier = await claimOnce(claim, charge);
+      if (earlier) return earlier;
+    }
+    const first = !(await records<{ description: string }>("payments")).some((c) => c.description === request.description);
     await append("payments", { ...charge, description: request.description });
+    if (first && process.env.DURABLEC_EXAMPLES_LOSE_FIRST_RESPONSE === "payments") {
+      // The charge went through; the connection dropped before the answer arrived. The caller
+      // retries: with the same idempotency key, it gets this charge back instead of a new one.
+      throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    }
     return charge;
   },
 };
+
+/** Stores `value` under `file` unless something is there already; returns what was there. */
+async function claimOnce<T>(file: string, value: T): Promise<T | undefined> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${randomUUID()}`;
+  await writeFile(tmp, JSON.stringify(value));
+  try {
+    await link(tmp, file);
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return JSON.parse(await readFile(file, "utf8")) as T;
+  } finally {
+    await unlink(tmp);
+  }
+}
 
 export interface LineItem {
   sku: string;

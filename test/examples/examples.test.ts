@@ -77,7 +77,7 @@ describe("order-checkout", () => {
     await rt.close();
   });
 
-  it("after a crash at any checkpoint: the same receipt, never a second stock deduction, and the transaction id is drawn once", async () => {
+  it("after a crash at any checkpoint: the same receipt, one charge (the idempotency key), never a second stock deduction, one transaction id", async () => {
     const clean = runtime();
     const reference = await clean.rt.execute("checkout", ORDER);
     const checkpoints = reference.checkpoints;
@@ -89,13 +89,17 @@ describe("order-checkout", () => {
       const exec = await rt.execute("checkout", ORDER);
       const deductions = ledger(data, "inventory").length;
       expect(deductions, `crash after checkpoint ${k}`).toBeLessThanOrEqual(1);
+      // A charge repeated after the crash carries the same idempotency key, so the payment API
+      // returns the first charge instead of charging again.
+      const charges = ledger<{ id: string; description: string; idempotencyKey?: string }>(data, "payments");
+      expect(charges, `crash after checkpoint ${k}`).toHaveLength(1);
+      expect(charges[0]!.idempotencyKey).toMatch(/\S{8,}/);
       if (exec.status === "SUCCEEDED") {
         const receipt = exec.result as Record<string, unknown>;
         expect(receipt, `crash after checkpoint ${k}`).toMatchObject({ orderId: "o-1", total: 94, units: 6, parcels: ["o-1/book", "o-1/lamp", "o-1/mug"] });
         expect(deductions).toBe(1);
         // The uuid drawn before the crash is the one the charge carries and the receipt reports.
-        const charges = ledger<{ id: string; description: string }>(data, "payments");
-        expect(charges.some((c) => c.id === receipt.chargeId && c.description === `order o-1 (${receipt.transactionId})`), `crash after checkpoint ${k}`).toBe(true);
+        expect(charges[0], `crash after checkpoint ${k}`).toMatchObject({ id: receipt.chargeId, description: `order o-1 (${receipt.transactionId})` });
         outcomes.push("ok");
       } else {
         // The only acceptable failure: the crash hit while the at-most-once deduction was in
@@ -107,6 +111,25 @@ describe("order-checkout", () => {
       await rt.close();
     }
     expect(outcomes.filter((o) => o === "ok").length).toBeGreaterThanOrEqual(checkpoints - 1);
+  });
+});
+
+describe("order-checkout when the payment API's response is lost", () => {
+  afterAll(() => {
+    delete process.env.DURABLEC_EXAMPLES_LOSE_FIRST_RESPONSE;
+  });
+
+  it("retries the charge with the same idempotency key, and the card is charged once", async () => {
+    process.env.DURABLEC_EXAMPLES_LOSE_FIRST_RESPONSE = "payments";
+    const { rt, data } = runtime();
+    const exec = await rt.execute("checkout", ORDER);
+    expect(exec.status).toBe("SUCCEEDED");
+    const step = rt.operations(exec.arn).find((o) => o.Name === "checkout/payments.charge")!;
+    expect(step.StepDetails?.Attempt).toBeGreaterThanOrEqual(2);
+    const charges = ledger<{ id: string; idempotencyKey?: string }>(data, "payments");
+    expect(charges).toHaveLength(1);
+    expect((exec.result as { chargeId: string }).chargeId).toBe(charges[0]!.id);
+    await rt.close();
   });
 });
 
