@@ -94,7 +94,9 @@ function build() {
 // ---- the worker ----------------------------------------------------------------------------
 
 const MODULES = ["order-checkout", "human-approval", "batch-processing", "polling", "saga"].map((e) => `examples/dist/${e}/workflow.js`);
-const ENV = { ...process.env, DURABLEC_EXAMPLES_DATA: DATA, DURABLEC_EXAMPLES_LATENCY_MS: "100" };
+// The fake payment API also loses its response to the first charge (after charging), so the
+// checkout shows a retry that carries the same idempotency key.
+const ENV = { ...process.env, DURABLEC_EXAMPLES_DATA: DATA, DURABLEC_EXAMPLES_LATENCY_MS: "100", DURABLEC_EXAMPLES_LOSE_FIRST_RESPONSE: "payments" };
 const children = new Set();
 
 /** Listeners get every JSON log line of the current worker. */
@@ -179,7 +181,10 @@ function narrate(arn, execution, seen = new Map()) {
       note(`  ${yellow("⏸")} ${name} ${dim(`waits for callback ${op.CallbackDetails.CallbackId}`)}`);
     } else if (op.Status === "PENDING" && op.StepDetails?.NextAttemptTimestamp) {
       flush();
-      note(`  ${yellow("↻")} ${name} ${dim(`not done yet; next check at ${new Date(op.StepDetails.NextAttemptTimestamp).toISOString().slice(11, 19)}`)}`);
+      const at = new Date(op.StepDetails.NextAttemptTimestamp).toISOString().slice(11, 19);
+      const err = op.StepDetails.Error;
+      if (err) note(`  ${yellow("↻")} ${name} ${dim(`attempt ${op.StepDetails.Attempt ?? 1} failed (${err.ErrorMessage ?? err.ErrorType}); retry at ${at}`)}`);
+      else note(`  ${yellow("↻")} ${name} ${dim(`not done yet; next check at ${at}`)}`);
     } else if (op.Status === "FAILED" || op.Status === "TIMED_OUT") {
       flush();
       const err = op.StepDetails?.Error ?? op.CallbackDetails?.Error;
@@ -200,7 +205,7 @@ function narrate(arn, execution, seen = new Map()) {
       tick();
       flush();
       const done = rt.operations(arn).filter((o) => o.Type !== "EXECUTION" && o.Type !== "CONTEXT" && o.Status === "SUCCEEDED").length;
-      note(`  ${cyan("↺")} invocation ${e.invocation} resumes it ${dim(`in pid ${worker.pid}: ${done} finished operations are replayed from the database, not run again`)}`);
+      note(`  ${cyan("↺")} invocation ${e.invocation} resumes it ${dim(`in pid ${worker.pid}: ${done} finished operation${done === 1 ? " is" : "s are"} replayed from the database, not run again`)}`);
     } else if (e.event === "invocation-ended" && e.outcome === "CRASHED") {
       tick();
       flush();
@@ -310,7 +315,7 @@ async function main() {
   await nextLog((e) => e.event === "worker-started", "the worker to start");
   note(`worker started ${dim(`(pid ${first.pid})`)}`);
   const checkout = rt.start("checkout", ORDER, { name: ORDER.orderId });
-  note(`started execution ${bold(ORDER.orderId)} of checkout ${dim("(3 items, each service call takes 100 ms)")}`);
+  note(`started execution ${bold(ORDER.orderId)} of checkout ${dim("(3 items; each service call takes 100 ms; the payment API will lose its first response)")}`);
   let story = narrate(checkout.arn, ORDER.orderId);
   await untilOperation(checkout.arn, (o, all) => o.Type === "STEP" && o.Status === "SUCCEEDED" && displayName(o, all) === "checkout/packItem", "the first parcel");
   first.kill("SIGKILL");
@@ -331,7 +336,7 @@ async function main() {
   const charges = ledger("payments").filter((c) => c.description?.startsWith(`order ${ORDER.orderId}`));
   const deductions = ledger("inventory").filter((d) => d.orderId === ORDER.orderId);
   note(
-    `${green("recovered")}: the card was charged ${bold(String(charges.length))}×, the stock deducted ${bold(String(deductions.length))}×; ` +
+    `${green("recovered")}: the card was charged ${bold(String(charges.length))}× ${dim("(the retry after the lost response carried the same idempotency key)")}, the stock deducted ${bold(String(deductions.length))}×; ` +
       `suspended until ${new Date(waiting.WaitDetails.ScheduledEndTimestamp).toISOString()}`,
   );
   summary.crash = { killedPid: first.pid, restartedPid: second.pid, finishedStepsBeforeCrash: before, recovered: true, charges: charges.length, inventoryDeductions: deductions.length };
