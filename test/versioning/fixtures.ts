@@ -20,6 +20,13 @@ export interface PairExpectation {
   /** replays: SUCCEEDED on the new build; fails: NonDeterministicExecutionError; undetected: unsafe, but this execution cannot see it (see note); no-handler: the entry is gone. */
   runtime: "replays" | "fails" | "undetected" | "no-handler";
   note?: string;
+  /**
+   * For "undetected": what happens to an execution whose invocation died right after the
+   * checkpoint of operation `after` on the old build, and is retried on the new one.
+   * "fails": NonDeterministicExecutionError (the change is visible from there);
+   * "silent": the SDK still cannot see it, and the execution ends as if nothing had changed.
+   */
+  interrupted?: { after: string; outcome: "fails" | "silent" };
 }
 
 export interface CompiledPair {

@@ -4,7 +4,10 @@
  * function is re-registered with the new build, the callback arrives, and the execution resumes.
  * Changes classified safe replay to SUCCEEDED; changes classified unsafe fail with
  * NonDeterministicExecutionError, or, where this execution cannot show it, the fixture explains
- * why (expected.json "note") and the test checks that it indeed went unnoticed.
+ * why (expected.json "note") and the test checks that it indeed went unnoticed; then a second
+ * execution, whose invocation dies further on (right after `interrupted.after`) while the new build
+ * is deployed, shows the failure the change causes — or, for a removed last operation, that even
+ * then the SDK cannot see it.
  */
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -59,6 +62,56 @@ describe("an execution started on the old build resumes on the new one", () => {
         expect({ status: e.status, error: e.error }).toEqual({ status: "SUCCEEDED", error: undefined });
         expect(String(e.result)).toMatch(/:/);
         if (expected.runtime === "undetected") expect(expected.note).toBeTruthy();
+      }
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
+describe("an unsafe change this execution could not see fails one that had gone further", () => {
+  it.each(listPairs())("%s", async (name) => {
+    const pair = pairs.find((p) => p.name === name)!;
+    if (pair.expected.runtime !== "undetected") return expect(pair.expected.interrupted).toBeUndefined();
+    const interrupted = pair.expected.interrupted;
+    expect(interrupted, `${name}: an "undetected" pair says what an interrupted execution does`).toBeDefined();
+    const mods = await handlers(pair);
+    // The old build's invocation dies right after the checkpoint that completes `after`.
+    let rt!: ReturnType<typeof createTestRuntime>;
+    let crashed = false;
+    rt = createTestRuntime({
+      faults: {
+        crashAfterCheckpoint: ({ arn }) => {
+          if (crashed) return false;
+          const done = rt.operations(arn).some((o) => o.Name === interrupted!.after && o.Status === "SUCCEEDED");
+          if (!done) return false;
+          // The new build is deployed while the invocation dies: the retry runs the new code.
+          rt.register("flow", mods.new.flow!);
+          return (crashed = true);
+        },
+      },
+    });
+    try {
+      rt.register("flow", mods.old.flow!);
+      const { arn } = rt.start("flow", { id: "o-1" });
+      await rt.runDue();
+      const callback = rt.operations(arn).find((o) => o.Type === "CALLBACK" && o.Status === "STARTED");
+      if (!crashed) {
+        // `after` comes after the callback: answer it on the old build, which then dies after `after`.
+        rt.sendCallbackSuccess(callback!.CallbackDetails!.CallbackId!, JSON.stringify("yes"));
+        await rt.runDue();
+      }
+      expect(crashed, `the old build ran ${interrupted!.after}`).toBe(true);
+      const pending = rt.operations(arn).find((o) => o.Type === "CALLBACK" && o.Status === "STARTED");
+      if (pending) rt.sendCallbackSuccess(pending.CallbackDetails!.CallbackId!, JSON.stringify("yes"));
+      await rt.runUntilIdle();
+      const e = rt.get(arn);
+      if (interrupted!.outcome === "fails") {
+        expect({ status: e.status, type: e.error?.ErrorType }).toEqual({ status: "FAILED", type: "NonDeterministicExecutionError" });
+      } else {
+        // Silent: the recorded operation is simply never asked for again.
+        expect(e.status).toBe("SUCCEEDED");
+        expect(rt.operations(arn).some((o) => o.Name === interrupted!.after)).toBe(true);
       }
     } finally {
       await rt.close();
