@@ -96,7 +96,7 @@ function build() {
 const MODULES = ["order-checkout", "human-approval", "batch-processing", "polling", "saga"].map((e) => `examples/dist/${e}/workflow.js`);
 // The fake payment API also loses its response to the first charge (after charging), so the
 // checkout shows a retry that carries the same idempotency key.
-const ENV = { ...process.env, DURABLEC_EXAMPLES_DATA: DATA, DURABLEC_EXAMPLES_LATENCY_MS: "100", DURABLEC_EXAMPLES_LOSE_FIRST_RESPONSE: "payments" };
+const ENV = { ...process.env, DURABLEC_EXAMPLES_DATA: DATA, DURABLEC_EXAMPLES_LATENCY_MS: "250", DURABLEC_EXAMPLES_LOSE_FIRST_RESPONSE: "payments" };
 const children = new Set();
 
 /** Listeners get every JSON log line of the current worker. */
@@ -315,7 +315,7 @@ async function main() {
   await nextLog((e) => e.event === "worker-started", "the worker to start");
   note(`worker started ${dim(`(pid ${first.pid})`)}`);
   const checkout = rt.start("checkout", ORDER, { name: ORDER.orderId });
-  note(`started execution ${bold(ORDER.orderId)} of checkout ${dim("(3 items; each service call takes 100 ms; the payment API will lose its first response)")}`);
+  note(`started execution ${bold(ORDER.orderId)} of checkout ${dim("(3 items; each service call takes 250 ms; the payment API will lose its first response)")}`);
   let story = narrate(checkout.arn, ORDER.orderId);
   await untilOperation(checkout.arn, (o, all) => o.Type === "STEP" && o.Status === "SUCCEEDED" && displayName(o, all) === "checkout/packItem", "the first parcel");
   first.kill("SIGKILL");
@@ -364,7 +364,7 @@ async function main() {
   story = narrate(batch.arn, "batch-2026-11-28");
   const batchDone = await untilStatus(batch.arn, (e) => e.status !== "RUNNING", "the batch", 120_000);
   story.stop();
-  const biggest = Math.max(...rt.operations(batch.arn).map((o) => (o.StepDetails?.Result ?? "").length));
+  const biggest = Math.max(...rt.operations(batch.arn).map((o) => (o.StepDetails?.Result ?? o.ContextDetails?.Result ?? "").length));
   note(`${green("✔")} ${batchDone.status}: ${batchDone.result.records} records, ${batchDone.result.flagged} flagged; largest checkpointed value ${biggest} bytes`);
   summary.examples["batch-processing"] = { status: batchDone.status, result: batchDone.result, largestCheckpointBytes: biggest };
 
