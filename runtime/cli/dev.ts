@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { defaultUiDir, startServer, type ProjectInfo, type SourceEntry, type SourceOperation } from "../server/index.js";
+import { defaultUiDir, startServer, type BuildStatus, type ProjectInfo, type SourceEntry, type SourceOperation } from "../server/index.js";
 import type { DurableHandler, PlainFunction } from "../service/runtime.js";
 import { createLogger, progressLogger, type LogFormat } from "../worker/log.js";
 import { HandlerLoadError, isDurableHandler, loadHandlerModules, parseModuleSpec, registerLoaded, type LoadedModules } from "../worker/load-handlers.js";
@@ -68,6 +68,7 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
     let entries: Record<string, SourceEntry> = {};
     let specs = positionals;
     let outDir: string | undefined;
+    let buildStatus: BuildStatus | undefined;
     // Kept between builds, as `durablec build --watch` does: only the changed files are read again.
     let tsProject: import("ts-morph").Project | undefined;
     const changed = new Set<string>();
@@ -87,7 +88,9 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
       changed.clear();
       const result = compile({ tsconfig, write: true, ...(tsProject ? { project: tsProject, baseDir: root } : {}) });
       tsProject = result.project;
-      if (result.diagnostics.length) io.err(formatDiagnostics(result.diagnostics, { cwd: io.cwd }));
+      const text = result.diagnostics.length ? formatDiagnostics(result.diagnostics, { cwd: root }) : undefined;
+      if (text) io.err(text);
+      buildStatus = { ok: !hasErrors(result.diagnostics), time: new Date().toISOString(), ...(text ? { diagnostics: text } : {}) };
       if (hasErrors(result.diagnostics)) {
         logger.log("error", "build-failed", { errors: result.diagnostics.filter((d) => d.category === "error").length });
         return false;
@@ -122,7 +125,7 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
       }
     };
 
-    const project: ProjectInfo = { root, entries: () => entries };
+    const project: ProjectInfo = { root, entries: () => entries, build: () => buildStatus };
     let poke = () => {};
     let server;
     try {

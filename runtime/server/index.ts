@@ -8,7 +8,7 @@ import { matchRoute, statusFor, type Route } from "./routes.js";
 import { loadUiAssets, type UiAsset } from "./ui-assets.js";
 
 export { ROUTES, type Route } from "./routes.js";
-export { projectRoutes, readSourceLines, type ProjectInfo, type SourceEntry, type SourceOperation } from "./project-routes.js";
+export { projectRoutes, readSourceLines, type BuildStatus, type ProjectInfo, type SourceEntry, type SourceOperation } from "./project-routes.js";
 export { defaultUiDir } from "./ui-assets.js";
 
 export interface ServerOptions {

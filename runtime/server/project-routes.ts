@@ -36,6 +36,17 @@ export interface SourceEntry {
 export interface ProjectInfo {
   root: string;
   entries(): Record<string, SourceEntry>;
+  /** The outcome of the latest build, when the server builds the project (`durablec dev -p`). */
+  build?(): BuildStatus | undefined;
+}
+
+/** The latest build of a watched project: the UI shows its errors until a build succeeds. */
+export interface BuildStatus {
+  ok: boolean;
+  /** When it finished (ISO 8601). */
+  time: string;
+  /** The diagnostics as `durablec build` prints them (tsc's format), when there were any. */
+  diagnostics?: string;
 }
 
 const SourceQuery = z.strictObject({
@@ -64,7 +75,8 @@ export function projectRoutes(project?: ProjectInfo): Route[] {
           const entry = entries[name];
           return entry ? { name, file: entry.file, line: entry.line, column: entry.column, operations: entry.operations } : { name };
         });
-        return { status: 200, body: { functions } };
+        const build = project?.build?.();
+        return { status: 200, body: { functions, ...(build ? { build } : {}) } };
       },
     },
     {

@@ -145,5 +145,14 @@ describe("durablec dev", () => {
     // Its own output (out/, with the manifest) did not set off another build.
     await new Promise((r) => setTimeout(r, 500));
     expect(dev.output().match(/build-finished/g)).toHaveLength(2);
+
+    // A build with errors is reported (the UI shows it) and the previous handlers keep running.
+    const failed = dev.waitFor(/build-failed/, 90_000);
+    writeFileSync(join(dir, "src", "greet.ts"), source("hey").replace("const at = Date.now();", 'const at: number = "now";'));
+    await failed;
+    const after = (await (await fetch(`${dev.url}/functions`)).json()) as { build: { ok: boolean; diagnostics: string } };
+    expect(after.build.ok).toBe(false);
+    expect(after.build.diagnostics).toMatch(/src\/greet\.ts\(3,9\): error TS2322/);
+    expect(await execute(dev.url, "greet", { who: "ana" })).toMatchObject({ status: "SUCCEEDED", result: "hi ana true" });
   }, 180_000);
 });

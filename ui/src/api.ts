@@ -77,6 +77,12 @@ export interface FunctionInfo {
   operations?: SourceOperation[];
 }
 
+export interface BuildStatus {
+  ok: boolean;
+  time: string;
+  diagnostics?: string;
+}
+
 export interface SourceLines {
   file: string;
   line: number;
@@ -118,7 +124,7 @@ export const api = {
   stop: (arn: string) => call<Execution>("POST", `${arnPath(arn)}/stop`, ""),
   callbackSucceed: (id: string, result: string) => call<Execution>("POST", `/callbacks/${encodeURIComponent(id)}/succeed`, result),
   callbackFail: (id: string, error: ErrorObject) => call<Execution>("POST", `/callbacks/${encodeURIComponent(id)}/fail`, JSON.stringify(error)),
-  functions: () => call<{ functions: FunctionInfo[] }>("GET", "/functions"),
+  functions: () => call<{ functions: FunctionInfo[]; build?: BuildStatus }>("GET", "/functions"),
   source: (file: string, line: number, context = 4) =>
     call<SourceLines>("GET", `/source?${new URLSearchParams({ file, line: String(line), context: String(context) })}`),
 };

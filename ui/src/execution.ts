@@ -28,7 +28,8 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
   const main = h("div", { class: "exec-main" });
   const timeline = h("div", { class: "timeline" });
   const details = h("aside", { class: "details", "aria-label": "Operation details" }, h("p", { class: "muted" }, "Select an operation to see its details and source."));
-  const split = h("div", { class: "split" }, timeline, details);
+  const invocationsBox = h("section", { class: "invocations", "aria-label": "Invocations" });
+  const split = h("div", { class: "split" }, h("div", { class: "timeline-col" }, timeline, invocationsBox), details);
   const sourceCache = new Map<string, Promise<HTMLElement>>();
 
   const fail = (e: unknown) => {
@@ -131,6 +132,7 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
       // Mounted once: taking the timeline out of the page would lose its scroll position.
       if (split.parentNode !== main) clear(main, split);
       drawTimeline();
+      clear(invocationsBox, invocationsTable(state.invocations));
       const op = state.operations.find((o) => o.Id === selectedId);
       if (op) renderDetails(op);
     } else if (tab === "history") {
@@ -349,4 +351,31 @@ function attemptsOf(op: Operation, events: HistoryEvent[]): HTMLElement | null {
         }),
     ),
   );
+}
+
+/** Each invocation of the handler: a replay from the start up to where it left off, then new work. */
+function invocationsTable(invocations: Invocation[]): HTMLElement[] {
+  return [
+    h("h4", {}, "Invocations"),
+    h(
+      "table",
+      { class: "list compact" },
+      h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "Started"), h("th", {}, "Duration"), h("th", {}, "Outcome"), h("th", {}, "Error"))),
+      h(
+        "tbody",
+        {},
+        invocations.map((i) =>
+          h(
+            "tr",
+            {},
+            h("td", { class: "num" }, `#${i.invocation}`),
+            h("td", {}, formatTime(i.startTime)),
+            h("td", { class: "num" }, i.endTime ? formatDuration(Date.parse(i.endTime) - Date.parse(i.startTime)) : "running"),
+            h("td", {}, h("span", { class: `status-text s-${i.outcome.toLowerCase()}` }, i.outcome)),
+            h("td", {}, i.error ? [i.error.ErrorType, i.error.ErrorMessage].filter(Boolean).join(": ") : ""),
+          ),
+        ),
+      ),
+    ),
+  ];
 }
