@@ -22,8 +22,8 @@ import {
 } from "../intrinsics.js";
 import { serdes, type TypeDescriptor } from "./serdes.js";
 
-/** ABI version of this module; bumped when an export is added. */
-export const ABI_VERSION = 1;
+/** ABI version of this module; bumped when an export is added (2: effect configs, idempotency keys, serdes, input validation). */
+export const ABI_VERSION = 2;
 
 /**
  * Converts a durablec {@link Duration} (`"24h"`, milliseconds, `{hours: 24}`) to the SDK's
