@@ -4,10 +4,12 @@
  * timeouts pass at once), after a crash at every checkpoint, and, where the source can run as
  * plain TypeScript in a test, with the same result as the uncompiled source.
  */
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime, VirtualClock, type DurableHandler, type DurableRuntime } from "../../runtime/index.js";
-import { buildExamples, compiledHandler, freshServiceData, ledger } from "./helpers.js";
+import { buildExamples, compiledHandler, durablec, freshServiceData, ledger } from "./helpers.js";
 
 const HOUR = 3_600_000;
 const ORDER = {
@@ -254,5 +256,38 @@ describe("saga", () => {
     const { bookTrip } = await import("../../examples/saga/workflow.js");
     freshServiceData();
     expect(await bookTrip(VENICE)).toEqual(expected);
+  });
+});
+
+// `durablec run --clock virtual` (what the demo and the docs use to skip the checkout's 24-hour
+// wait): time jumps over waits and timeouts, and a wrong value is a usage error.
+describe("durablec run --clock virtual", () => {
+  const dir = mkdtempSync(join(tmpdir(), "durablec-clock-"));
+  const db = join(dir, "state.db");
+  const env = { DURABLEC_EXAMPLES_DATA: join(dir, "data") };
+  const ORDER = JSON.stringify({ orderId: "c-1", email: "ada@example.com", card: "tok", items: [{ sku: "pen", quantity: 1, price: 3 }] });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("a real-clock run stops at the 24-hour wait; the same execution resumed with --clock virtual finishes at once", async () => {
+    const spec = "examples/dist/order-checkout/workflow.js#checkout";
+    const first = await durablec(["run", spec, "--name", "c-1", "--input", ORDER, "--db", db], { env });
+    expect(first.code).toBe(3);
+    expect(first.stdout).toContain("RUNNING: execution c-1");
+    const resumed = await durablec(["run", spec, "--name", "c-1", "--clock", "virtual", "--db", db, "--json"], { env });
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/\(virtual clock\) skipping (23h 59m \d+s|1d) to /);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: "SUCCEEDED", result: { orderId: "c-1", total: 3, parcels: ["c-1/pen"] } });
+  });
+
+  it("DURABLEC_CLOCK=virtual is the default of --clock, and an unknown clock is a usage error", async () => {
+    const spec = "examples/dist/human-approval/workflow.js#approveExpense";
+    const input = JSON.stringify({ reportId: "e-1", employee: "b@example.com", amount: 1, approver: "c@example.com", escalateTo: "d@example.com" });
+    const viaEnv = await durablec(["run", spec, "--input", input, "--db", db, "--json"], { env: { ...env, DURABLEC_CLOCK: "virtual" } });
+    expect(viaEnv.code).toBe(0);
+    expect(JSON.parse(viaEnv.stdout).result).toEqual({ reportId: "e-1", status: "escalated", decidedBy: "d@example.com" });
+    const bad = await durablec(["run", spec, "--input", input, "--db", db, "--clock", "fast"], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--clock must be real or virtual, got "fast"');
   });
 });
