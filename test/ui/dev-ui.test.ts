@@ -181,6 +181,29 @@ describe("durablec dev web UI", () => {
     await eventually(() => page.getByRole("heading", { name: /ui-nap-1/ }).textContent()).toContain("STOPPED");
   });
 
+  it("nests parallel branches, child contexts and invokes in the timeline", async () => {
+    await startFromUi("fanout", '{"who": "li"}', "ui-fanout-1");
+    await eventually(() => page.getByRole("heading", { name: /ui-fanout-1/ }).textContent()).toContain("SUCCEEDED");
+    await timeline().getByRole("listitem", { name: /^price-lookup/ }).waitFor();
+    // Depth first: each context's operations right under it.
+    expect(await timeline().getByRole("listitem").evaluateAll((rows) => rows.map((r) => r.getAttribute("aria-label")))).toEqual([
+      "notify parallel SUCCEEDED",
+      "parallel-branch-0 branch SUCCEEDED",
+      "email step SUCCEEDED",
+      "parallel-branch-1 branch SUCCEEDED",
+      "sms step SUCCEEDED",
+      "audit child context SUCCEEDED",
+      "write step SUCCEEDED",
+      "price-lookup invoke SUCCEEDED",
+    ]);
+    await timeline().getByRole("listitem", { name: /^write step/ }).click();
+    await eventually(() => details().textContent()).toContain("flows.mjs:39");
+    await timeline().getByRole("listitem", { name: /^price-lookup/ }).click();
+    await eventually(() => details().textContent()).toContain("flows.mjs:40");
+    expect(await details().textContent()).toContain("42");
+    await shot("nesting");
+  });
+
   it("lists, filters and searches executions, and shows the API's own errors", async () => {
     await page.goto(`${url}/#/`);
     const list = page.getByRole("region", { name: "Executions" });
