@@ -2,7 +2,7 @@
  * esbuild with the durablec plugin vs esbuild alone, on the same generated project: 300 files,
  * 30 of them durable entries that import helpers (some pure, some calling fetch). Measures a cold
  * build (new context) and incremental `context.rebuild()` after editing one helper that a durable
- * entry depends on, and prints the ratios.
+ * entry depends on (and a rebuild with nothing changed), and prints the ratios.
  *
  *   npm run bench:esbuild            (BENCH_FILES=300 BENCH_DURABLE=30 BENCH_RUNS=5)
  */
@@ -99,9 +99,15 @@ async function measure(dir: string, entries: string[], withPlugin: boolean) {
     const out = result.outputFiles?.find((f) => f.path.endsWith("flow0.js"))?.text ?? "";
     if (out.includes(`"flow0/h${target}"`)) steps++;
   }
+  const unchanged: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    await ctx.rebuild();
+    unchanged.push(performance.now() - t0);
+  }
   await ctx.dispose();
   fs.writeFileSync(path.join(dir, "src", "helpers", `h${13 % HELPERS}.ts`), helper(13 % HELPERS));
-  return { cold: median(cold), incremental: median(incremental), steps };
+  return { cold: median(cold), incremental: median(incremental), unchanged: median(unchanged), steps };
 }
 
 const { dir, entries } = generate();
@@ -109,10 +115,11 @@ console.log(`generated ${FILES} files (${DURABLE} durable) in ${path.relative(pr
 try {
   const plain = await measure(dir, entries, false);
   const plugin = await measure(dir, entries, true);
-  const row = (name: string, p: { cold: number; incremental: number }) => console.log(`${name.padEnd(22)} cold ${p.cold.toFixed(0).padStart(6)} ms   incremental ${p.incremental.toFixed(1).padStart(8)} ms`);
+  const row = (name: string, p: { cold: number; incremental: number; unchanged: number }) =>
+    console.log(`${name.padEnd(22)} cold ${p.cold.toFixed(0).padStart(6)} ms   incremental ${p.incremental.toFixed(1).padStart(8)} ms   rebuild, nothing changed ${p.unchanged.toFixed(1).padStart(7)} ms`);
   row("esbuild", plain);
   row("esbuild + durablec", plugin);
-  console.log(`ratio (plugin / plain): cold ${(plugin.cold / plain.cold).toFixed(1)}x, incremental ${(plugin.incremental / plain.incremental).toFixed(1)}x`);
+  console.log(`ratio (plugin / plain): cold ${(plugin.cold / plain.cold).toFixed(1)}x, incremental ${(plugin.incremental / plain.incremental).toFixed(1)}x, nothing changed ${(plugin.unchanged / plain.unchanged).toFixed(1)}x`);
   console.log(`incremental rebuilds whose output wrapped the edited helper's call in a step (expected ${Math.ceil(RUNS / 2)}): ${plugin.steps}`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
