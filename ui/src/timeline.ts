@@ -109,6 +109,7 @@ export function renderTimeline(container: HTMLElement, o: TimelineOptions): void
       o.invocations.map((inv) =>
         h("span", { class: "tl-inv-label", style: { left: pct(Date.parse(inv.startTime)) }, title: `Invocation ${inv.invocation}: ${inv.outcome}` }, `#${inv.invocation}`),
       ),
+      [0, 0.25, 0.5, 0.75].map((f) => h("span", { class: "tl-tick", style: { left: `${f * 100}%` } }, f === 0 ? "0" : `+${formatDuration(span * f)}`)),
     ),
     h("div", { class: "tl-meta muted" }, "invocations: ", String(o.invocations.length)),
   );
@@ -119,7 +120,8 @@ export function renderTimeline(container: HTMLElement, o: TimelineOptions): void
   );
   const rowsLayer = h("div", { class: "tl-rows" });
   const inner = h("div", { class: "tl-inner", style: { height: `${Math.max(1, o.rows.length) * ROW_HEIGHT}px` } }, markers, rowsLayer);
-  const scroll = h("div", { class: "tl-scroll", role: "list", "aria-label": "Timeline" }, inner);
+  // As tall as its rows, up to most of the screen; then it scrolls.
+  const scroll = h("div", { class: "tl-scroll", role: "list", "aria-label": "Timeline", style: { height: `min(60vh, ${Math.max(3, o.rows.length) * ROW_HEIGHT + 2}px)` } }, inner);
   const draw = () => {
     const first = Math.max(0, Math.floor(scroll.scrollTop / ROW_HEIGHT) - 10);
     const last = Math.min(o.rows.length, Math.ceil((scroll.scrollTop + (scroll.clientHeight || 600)) / ROW_HEIGHT) + 10);
