@@ -39,7 +39,8 @@ export const check: Command = {
     const tsconfig = path.resolve(io.cwd, (args.flags.get("project") as string | undefined) ?? "tsconfig.json");
     const result = compile({ tsconfig, noEmit: true });
     const against = args.flags.get("against") as string | undefined;
-    const compatibility = against === undefined ? undefined : checkAgainst(path.resolve(io.cwd, against), result.manifest);
+    // With errors the manifest is incomplete: comparing it would report every operation as removed.
+    const compatibility = against === undefined || hasErrors(result.diagnostics) ? undefined : checkAgainst(path.resolve(io.cwd, against), result.manifest);
     if (args.flags.has("json")) {
       const diagnostics = result.diagnostics.map((d) => {
         let position: { line: number; column: number } | undefined;
@@ -52,11 +53,11 @@ export const check: Command = {
         }
         return { ...d, ...(d.file ? { file: path.relative(io.cwd, d.file) } : {}), ...(position ?? {}), message: diagnosticMessage(d) };
       });
-      io.out(JSON.stringify(compatibility ? { diagnostics, compatibility } : diagnostics, null, 2));
+      io.out(JSON.stringify(against !== undefined ? { diagnostics, compatibility: compatibility ?? null } : diagnostics, null, 2));
     } else {
       if (result.diagnostics.length) io.err(formatDiagnostics(result.diagnostics, { cwd: io.cwd, pretty: args.flags.has("pretty") }));
       if (compatibility && "error" in compatibility) io.err(compatibility.error);
-      else if (compatibility && !hasErrors(result.diagnostics)) {
+      else if (compatibility) {
         if (compatibility.compatible) io.out(formatCompatibility(compatibility));
         else io.err(formatCompatibility(compatibility));
       }

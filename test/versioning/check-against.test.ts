@@ -65,6 +65,16 @@ describe("durablec check --against", () => {
     expect(parsed.compatibility.changes).toMatchObject([{ entry: "checkout", kind: "inserted", safe: false, previous: { line: 6 }, current: { line: 6 } }]);
   });
 
+  it("with compile errors, the errors are reported and no comparison is made (compatibility: null)", async () => {
+    const dir = setup();
+    fs.writeFileSync(path.join(dir, "src/checkout.ts"), V1.replace("  return c;", "  const n: number = c;\n  return c;"));
+    const r = await cli(dir, "--against", "previous.manifest.json", "--json");
+    expect(r.code).toBe(1);
+    const parsed = JSON.parse(r.stdout) as { diagnostics: { code: string }[]; compatibility: unknown };
+    expect(parsed.diagnostics.map((d) => d.code)).toEqual(["TS2322"]);
+    expect(parsed.compatibility).toBeNull();
+  });
+
   it("an unreadable or foreign manifest is a usage error (exit 2)", async () => {
     const dir = setup();
     expect((await cli(dir, "--against", "missing.json")).code).toBe(2);
