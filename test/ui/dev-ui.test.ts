@@ -232,6 +232,22 @@ describe("durablec dev web UI", () => {
     await eventually(() => startForm().getByRole("alert").textContent()).toBe(refusal.message);
   });
 
+  it("pages through the list 50 executions at a time", async () => {
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => fetch(`${url}/executions`, { method: "POST", body: JSON.stringify({ functionName: "nap", input: { i }, name: `bulk-${i}` }) })),
+    );
+    await page.goto(`${url}/#/`);
+    const list = page.getByRole("region", { name: "Executions" });
+    await list.getByLabel("Search").fill(""); // filters outlive a visit to an execution; the last test searched
+    await list.getByLabel("Entry").selectOption("nap");
+    await eventually(() => list.getByRole("link").count()).toBe(50);
+    expect(await list.getByText("50+ executions").count()).toBe(1);
+    await list.getByRole("button", { name: "Load more" }).click();
+    await eventually(() => list.getByRole("link").count()).toBe(61); // the 60 and ui-nap-1
+    expect(await list.getByRole("button", { name: "Load more" }).isVisible()).toBe(false);
+    await list.getByLabel("Entry").selectOption("");
+  });
+
   it("opens an execution of 5,000 operations quickly and scrolls to its end", async () => {
     const res = await fetch(`${url}/executions`, { method: "POST", body: JSON.stringify({ functionName: "many", input: { steps: 5000 }, name: "ui-many" }) });
     const { arn } = (await res.json()) as { arn: string };
