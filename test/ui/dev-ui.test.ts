@@ -23,6 +23,7 @@ const CHROMIUM_ARGS = [
 ];
 
 let tmp: string;
+let profile: string;
 let dev: ChildProcess;
 let devOutput = "";
 let url: string;
@@ -76,7 +77,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "durablec-ui-"));
   const [u, b] = await Promise.all([
     startDev(),
-    chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "durablec-chromium-")), {
+    chromium.launchPersistentContext((profile = mkdtempSync(join(tmpdir(), "durablec-chromium-"))), {
       executablePath: "/usr/bin/chromium",
       headless: true,
       args: CHROMIUM_ARGS,
@@ -91,6 +92,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
   if (dev && dev.exitCode === null) {
     const exited = new Promise((r) => dev.once("exit", r));
     dev.kill("SIGTERM");
