@@ -421,6 +421,10 @@ function planLoop(loop: Statement, ctx: Ctx, annotation: ReturnType<typeof readA
     return kept(`a ${Node.isDoStatement(loop) ? "do…while" : "while"} loop runs until its condition changes, so its iterations depend on each other`);
   }
   if (Node.isForOfStatement(loop) && loop.isAwaited()) return kept("'for await' reads an async iterable one item at a time");
+  const declarations = (loop as import("ts-morph").ForOfStatement | import("ts-morph").ForStatement).getInitializer?.();
+  if (declarations && Node.isVariableDeclarationList(declarations) && declarations.getDeclarationKind() === "var") {
+    return kept("its loop variable is declared with 'var', which outlives the loop and is shared by every iteration");
+  }
   const body = bodyOf(loop);
   const statement = statementOf(loop);
 

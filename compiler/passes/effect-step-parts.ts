@@ -6,7 +6,8 @@
  */
 import type { PlannedOperation } from "../analysis/analyze-durable-function.js";
 import type { EffectOptions } from "../../runtime/internal/effect-config.js";
-import { str, type PassContext } from "./pass-context.js";
+import { operationName } from "./operation-name.js";
+import type { PassContext } from "./pass-context.js";
 
 export interface EffectStepParts {
   /** Before `async () =>`. */
@@ -30,7 +31,7 @@ export function effectStepParts(context: PassContext, op: PlannedOperation): Eff
   let open = "";
   let close = "";
   if (op.effect?.idempotency) {
-    open = `${internal()}.withIdempotencyKey(${context.names.ctx}, ${str(op.name)}, (${keyName(context)}) => `;
+    open = `${internal()}.withIdempotencyKey(${context.names.ctx}, ${operationName(context, op)}, (${keyName(context)}) => `;
     close = ")";
   }
   if (op.classification.kind !== "effect" && op.codec === undefined) return { open, close, config: "" };

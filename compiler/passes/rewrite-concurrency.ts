@@ -14,7 +14,8 @@
  *   ]);                                                 ]);
  */
 import { Node } from "ts-morph";
-import { str, type PassContext } from "./pass-context.js";
+import { qualifiedName } from "./operation-name.js";
+import type { PassContext } from "./pass-context.js";
 
 const PASS = "rewrite-concurrency";
 
@@ -25,7 +26,7 @@ export function rewriteConcurrency(context: PassContext): void {
       if (plan.kind !== "branch") continue;
       const e = plan.expression;
       const object = Node.isObjectLiteralExpression(e);
-      edits.head(e.getStart(), e.getEnd(), `${names.ctx}.runInChildContext(${str(plan.name)}, async (${names.ctx}) => ${object ? "(" : ""}`, PASS);
+      edits.head(e.getStart(), e.getEnd(), `${names.ctx}.runInChildContext(${qualifiedName(context, e, plan.name)}, async (${names.ctx}) => ${object ? "(" : ""}`, PASS);
       edits.tail(e.getStart(), e.getEnd(), object ? "))" : ")", PASS);
     }
   }

@@ -8,7 +8,8 @@
  * The child function is async because the arguments are evaluated inside it, and they may hold
  * operations of their own.
  */
-import { openParenOf, operationsOf, str, type PassContext } from "./pass-context.js";
+import { operationName } from "./operation-name.js";
+import { openParenOf, operationsOf, type PassContext } from "./pass-context.js";
 
 const PASS = "rewrite-durable-calls-to-child-contexts";
 
@@ -25,7 +26,7 @@ export function rewriteDurableCallsToChildContexts(context: PassContext): void {
     const call = op.call;
     const callee = call.getExpression();
     const ctx = names.ctx;
-    edits.head(call.getStart(), call.getEnd(), `${ctx}.runInChildContext(${str(op.name)}, async (${ctx}) => `, PASS);
+    edits.head(call.getStart(), call.getEnd(), `${ctx}.runInChildContext(${operationName(context, op)}, async (${ctx}) => `, PASS);
     // A result JSON does not round-trip gets the codec of its type (runtime/internal/serdes.ts).
     const codec = op.codec !== undefined ? `, ${internalName(context)}.childConfig(${JSON.stringify(op.codec)})` : "";
     edits.tail(call.getStart(), call.getEnd(), `${codec})`, PASS);

@@ -8,6 +8,7 @@
  */
 import { Node } from "ts-morph";
 import { effectStepParts } from "./effect-step-parts.js";
+import { operationName } from "./operation-name.js";
 import { needsParentheses, operationsOf, str, type PassContext } from "./pass-context.js";
 
 const PASS = "rewrite-effects-to-steps";
@@ -20,13 +21,13 @@ export function rewriteEffectsToSteps(context: PassContext): void {
     const start = op.extent.getStart();
     const end = op.extent.getEnd();
     if (Node.isNewExpression(call)) {
-      edits.replace(start, end, `new Date(await ${names.ctx}.step(${str(op.name)}, async () => Date.now()))`, PASS);
+      edits.replace(start, end, `new Date(await ${names.ctx}.step(${operationName(context, op)}, async () => Date.now()))`, PASS);
       continue;
     }
     const wrap = op.needsAwait && needsParentheses(op.extent);
     // Idempotency key binding, retries, semantics and codec (issue 6): effect-step-parts.ts.
     const parts = effectStepParts(context, op);
-    const open = `${wrap ? "(" : ""}${op.needsAwait ? "await " : ""}${names.ctx}.step(${str(op.name)}, ${parts.open}async () => `;
+    const open = `${wrap ? "(" : ""}${op.needsAwait ? "await " : ""}${names.ctx}.step(${operationName(context, op)}, ${parts.open}async () => `;
     edits.head(start, end, open, PASS);
     // Zero-length span: the step is the innermost construct ending here, so it closes first.
     edits.tail(end, end, `${parts.close}${parts.config}${wrap ? "))" : ")"}`, PASS);

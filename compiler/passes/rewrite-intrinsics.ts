@@ -11,6 +11,7 @@
  */
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import type { EditSet } from "../edits/edit-set.js";
+import { operationName } from "./operation-name.js";
 import { openParenOf, operationsOf, str, type PassContext } from "./pass-context.js";
 
 const PASS = "rewrite-intrinsics";
@@ -31,7 +32,7 @@ export function rewriteIntrinsics(context: PassContext): void {
     /** Inserts the operation name as the first argument. */
     const insertName = () => {
       const paren = openParenOf(call);
-      edits.tail(paren.getStart(), paren.getEnd(), `${str(op.name)}${args.length ? ", " : ""}`, PASS);
+      edits.tail(paren.getStart(), paren.getEnd(), `${operationName(context, op)}${args.length ? ", " : ""}`, PASS);
     };
     switch (op.classification.intrinsic) {
       case "sleep":

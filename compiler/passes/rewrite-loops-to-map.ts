@@ -10,17 +10,19 @@
  *   }                                                 totalLog.push(await ctx.step("checkout/price", async () => price(item)));
  *                                                     return { total: totalLog };
  *                                                   }, { maxConcurrency: 1, itemNamer: (_, i) => `checkout/items[${i}]` });
- *                                                   itemsBatch.throwIfError();
  *                                                   for (const entry of [...itemsBatch.all].sort((a, b) => a.index - b.index)) {
+ *                                                     if (entry.status !== "SUCCEEDED") break;
  *                                                     for (const value of entry.result!.total) total += value;
  *                                                   }
+ *                                                   itemsBatch.throwIfError();
  *
  *   while (!(await isDone(job))) await sleep("5s");   →   await ctx.waitForCondition("poll/isDone", async () => !!(await isDone(job)), durablec.waitForConfig({ … }));
  *   const rs = await Promise.all(xs.map(async (x) => …));  →  a map with unbounded concurrency, results in index order
  */
 import { Node, SyntaxKind, type ArrowFunction, type FunctionExpression, type Statement } from "ts-morph";
-import type { Concurrency, MapPlan, PollPlan, PromiseMapPlan } from "../analysis/loops.js";
-import { str, type PassContext } from "./pass-context.js";
+import { statementOf, type Concurrency, type KeptPlan, type MapPlan, type PollPlan, type PromiseMapPlan } from "../analysis/loops.js";
+import { iterationCounters, operationName, qualifiedName } from "./operation-name.js";
+import { type PassContext } from "./pass-context.js";
 
 const PASS = "rewrite-loops-to-map";
 
@@ -30,8 +32,9 @@ export function rewriteLoopsToMap(context: PassContext): void {
       if (plan.kind === "map") rewriteMap(context, plan);
       else if (plan.kind === "poll") {
         const op = analysis.operations.find((o) => o.kind === "waitForCondition" && o.extent === plan.loop);
-        if (op) rewritePoll(context, plan, op.name);
+        if (op) rewritePoll(context, plan, operationName(context, op));
       } else if (plan.kind === "promise-map") rewritePromiseMap(context, plan);
+      else if (plan.kind === "kept") countIterations(context, plan);
     }
   }
 }
@@ -43,10 +46,36 @@ function indentOf(node: Node): string {
   return /^[ \t]*/.exec(text.slice(at))![0];
 }
 
-function mapConfig(name: string, concurrency: Concurrency, tolerate: number | undefined): string {
+/**
+ * A loop kept sequential counts its iterations, so the operations inside it get
+ * iteration-qualified names (operation-name.ts).
+ */
+function countIterations(context: PassContext, plan: KeptPlan): void {
+  const { edits } = context;
+  const { count, index } = iterationCounters(context, plan.loop);
+  const statement = statementOf(plan.loop);
+  const parent = statement.getParent();
+  const indent = indentOf(statement);
+  if (parent && (Node.isBlock(parent) || Node.isSourceFile(parent) || Node.isCaseClause(parent) || Node.isDefaultClause(parent))) {
+    edits.head(statement.getStart(), statement.getEnd(), `let ${count} = 0;\n${indent}`, PASS);
+  } else {
+    edits.head(statement.getStart(), statement.getEnd(), `{ let ${count} = 0; `, PASS);
+    edits.tail(statement.getStart(), statement.getEnd(), " }", PASS);
+  }
+  const body = (plan.loop as import("ts-morph").WhileStatement).getStatement();
+  if (Node.isBlock(body)) {
+    const first = body.getStatements()[0];
+    edits.tail(body.getStart(), body.getStart() + 1, `\n${first ? indentOf(first) : `${indent}  `}const ${index} = ${count}++;`, PASS);
+  } else {
+    edits.head(body.getStart(), body.getEnd(), `{ const ${index} = ${count}++; `, PASS);
+    edits.tail(body.getStart(), body.getEnd(), " }", PASS);
+  }
+}
+
+function mapConfig(context: PassContext, node: Node, name: string, concurrency: Concurrency, tolerate: number | undefined): string {
   const parts: string[] = [];
   if (concurrency !== "unbounded") parts.push(`maxConcurrency: ${concurrency}`);
-  parts.push(`itemNamer: (_, i) => \`${name.replace(/[`\\$]/g, (c) => `\\${c}`)}[\${i}]\``);
+  parts.push(`itemNamer: (_, i) => ${qualifiedName(context, node, name, "[${i}]")}`);
   if (tolerate !== undefined) parts.push(`completionConfig: { toleratedFailureCount: ${tolerate} }`);
   return `{ ${parts.join(", ")} }`;
 }
@@ -69,7 +98,8 @@ function rewriteMap(context: PassContext, plan: MapPlan): void {
   const result = plan.reductions.length ? `{ ${plan.reductions.map((r, i) => `${r.variable}: ${logs[i]}`).join(", ")} }` : "";
 
   // Head: `for (const x of xs) ` → `… ctx.map("name", xs, async (ctx, x) => `.
-  const open = needsBatch ? `const ${batch} = await ${ctx}.map(${str(plan.name)}, ` : `(await ${ctx}.map(${str(plan.name)}, `;
+  const mapName = qualifiedName(context, plan.loop, plan.name);
+  const open = needsBatch ? `const ${batch} = await ${ctx}.map(${mapName}, ` : `(await ${ctx}.map(${mapName}, `;
   const head = plan.items.head;
   head.forEach((h, i) => {
     let text = h.text;
@@ -96,20 +126,22 @@ function rewriteMap(context: PassContext, plan: MapPlan): void {
       else edits.replace(e.start, e.end, text, PASS);
     }
   }
-  const config = mapConfig(plan.name, plan.concurrency, plan.tolerate);
+  const config = mapConfig(context, plan.loop, plan.name, plan.concurrency, plan.tolerate);
   let tail = "";
   if (isBlock) {
     if (result) edits.head(body.getEnd() - 1, body.getEnd() - 1, `${innerIndent.slice(indent.length)}return ${result};\n${indent}`, PASS);
   } else tail += result ? ` return ${result}; }` : " }";
   if (!needsBatch) tail += `, ${config})).throwIfError();`;
   else {
-    tail += `, ${config});\n${indent}`;
-    tail += plan.tolerate !== undefined ? `if (${batch}.failureCount > ${plan.tolerate}) ${batch}.throwIfError();` : `${batch}.throwIfError();`;
+    tail += `, ${config});`;
+    // Items before a failure keep their updates, as the loop's iterations would have: the
+    // reductions are applied in index order up to the first item that did not succeed (with
+    // `tolerate`, over every item that succeeded), and only then does the failure throw.
     if (plan.reductions.length) {
       const entry = names.unique("reduce:entry", ["entry", "batchEntry"]);
       const value = names.unique("reduce:value", ["value", "logged"]);
-      const succeeded = plan.tolerate !== undefined ? `.filter((e) => e.status === "SUCCEEDED")` : "";
-      tail += `\n${indent}for (const ${entry} of [...${batch}.all]${succeeded}.sort((a, b) => a.index - b.index)) {`;
+      tail += `\n${indent}for (const ${entry} of [...${batch}.all].sort((a, b) => a.index - b.index)) {`;
+      tail += `\n${indent}  if (${entry}.status !== "SUCCEEDED") ${plan.tolerate !== undefined ? "continue" : "break"};`;
       for (const r of plan.reductions) {
         const logged = `${entry}.result!.${r.variable}`;
         if (r.into) tail += `\n${indent}  ${names.unique(`map@${r.into.loop.getStart()}:${r.variable}`, [`${r.variable}Log`])}.push(...${logged});`;
@@ -118,6 +150,8 @@ function rewriteMap(context: PassContext, plan: MapPlan): void {
       }
       tail += `\n${indent}}`;
     }
+    tail += `\n${indent}`;
+    tail += plan.tolerate !== undefined ? `if (${batch}.failureCount > ${plan.tolerate}) ${batch}.throwIfError();` : `${batch}.throwIfError();`;
   }
   edits.tail(plan.statement.getStart(), plan.statement.getEnd(), tail, PASS);
 }
@@ -126,7 +160,7 @@ function rewritePoll(context: PassContext, plan: PollPlan, name: string): void {
   const { edits, names } = context;
   context.imports.internal = true;
   const delay = plan.delay ? plan.delay.getText() : `"5s"`;
-  const open = `await ${names.ctx}.waitForCondition(${str(name)}, async () => !!(await `;
+  const open = `await ${names.ctx}.waitForCondition(${name}, async () => !!(await `;
   const close = `), ${names.internal}.waitForConfig({ initialState: false, until: (done) => done, backoff: { initialDelay: ${delay}, maxAttempts: Infinity } }));`;
   const loop = plan.loop;
   if (plan.firstWait) {
@@ -143,7 +177,7 @@ function rewritePromiseMap(context: PassContext, plan: PromiseMapPlan): void {
   const ctx = names.ctx;
   const batch = names.unique("promise-map:batch", ["batch"]);
   const check = plan.tolerate !== undefined ? `${batch}.failureCount > ${plan.tolerate} && ${batch}.throwIfError()` : `${batch}.throwIfError()`;
-  const open = `((${batch}) => (${check}, [...${batch}.all].sort((a, b) => a.index - b.index).map((e) => e.result!)))(await ${ctx}.map(${str(plan.name)}, `;
+  const open = `((${batch}) => (${check}, [...${batch}.all].sort((a, b) => a.index - b.index).map((e) => e.result!)))(await ${ctx}.map(${qualifiedName(context, plan.all, plan.name)}, `;
   edits.replace(plan.all.getStart(), plan.receiver.getStart(), open, PASS);
   const callback = plan.callback as ArrowFunction | FunctionExpression;
   edits.replace(plan.receiver.getEnd(), callback.getStart(), ", ", PASS);
@@ -151,5 +185,5 @@ function rewritePromiseMap(context: PassContext, plan: PromiseMapPlan): void {
   const paren = callback.getFirstChildByKind(SyntaxKind.OpenParenToken);
   if (paren) edits.tail(paren.getStart(), paren.getEnd(), params.length ? `${ctx}, ` : ctx, PASS);
   else edits.replace(params[0]!.getStart(), params[0]!.getEnd(), `(${ctx}, ${params[0]!.getText()})`, PASS);
-  edits.replace(callback.getEnd(), plan.all.getEnd(), `, ${mapConfig(plan.name, plan.concurrency, plan.tolerate)}))`, PASS);
+  edits.replace(callback.getEnd(), plan.all.getEnd(), `, ${mapConfig(context, plan.all, plan.name, plan.concurrency, plan.tolerate)}))`, PASS);
 }

@@ -6,7 +6,8 @@
  */
 import { Node } from "ts-morph";
 import { getSetTimeoutDelay } from "../analysis/classify-call.js";
-import { operationsOf, str, type PassContext } from "./pass-context.js";
+import { operationName } from "./operation-name.js";
+import { operationsOf, type PassContext } from "./pass-context.js";
 
 const PASS = "rewrite-timers-to-wait";
 
@@ -18,6 +19,6 @@ export function rewriteTimersToWait(context: PassContext): void {
     const delay = Node.isNewExpression(call) ? getSetTimeoutDelay(call) : call.getArguments()[0];
     const delayText = delay ? delay.getText() : "0";
     context.imports.internal = true;
-    edits.replace(call.getStart(), call.getEnd(), `${names.ctx}.wait(${str(op.name)}, ${names.internal}.toDuration(${delayText}))`, PASS);
+    edits.replace(call.getStart(), call.getEnd(), `${names.ctx}.wait(${operationName(context, op)}, ${names.internal}.toDuration(${delayText}))`, PASS);
   }
 }
