@@ -12,6 +12,12 @@ export interface JobStatus {
   url?: string;
 }
 
+/**
+ * Starts the export. Safe to repeat (the job id is derived from the report id), so it may be
+ * retried more eagerly than the default: five attempts, one second apart at first.
+ *
+ * @retry 5 1s
+ */
 export async function startExport(reportId: string, checksUntilDone: number): Promise<JobStatus> {
   await latency();
   const jobId = `job-${reportId}`;
