@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, watch, type FSWatcher } from "node:fs";
-import { basename, dirname, extname, join, relative, resolve } from "node:path";
+import { register } from "node:module";
+import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { defaultUiDir, startServer, type BuildStatus, type ProjectInfo, type SourceEntry, type SourceOperation } from "../server/index.js";
 import type { DurableHandler, PlainFunction } from "../service/runtime.js";
@@ -112,6 +113,7 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
     registerLoaded(rt, first);
 
     let version = 0;
+    registerFreshImports(tsconfig ? root : io.cwd);
     const reload = async (why: string, files: readonly string[]) => {
       for (const f of files) changed.add(f);
       if (tsconfig && !(await build())) return;
@@ -164,6 +166,25 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
   });
 }
 
+const FRESH = "durablec-dev";
+
+/**
+ * ESM caches modules by URL and has no way to forget one. A reloaded entry is imported as
+ * `entry.js?durablec-dev=N`; this resolve hook gives every module it imports from under `root`
+ * (not node_modules) the same suffix, so an edited helper is loaded again along with its entry.
+ */
+function registerFreshImports(root: string): void {
+  const rootUrl = pathToFileURL(root.endsWith(sep) ? root : root + sep).href;
+  const hooks = `const ROOT = ${JSON.stringify(rootUrl)};
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  const v = context.parentURL && /[?&]${FRESH}=([0-9]+)/.exec(context.parentURL);
+  if (v && r.url.startsWith(ROOT) && !r.url.includes("/node_modules/") && !r.url.includes("?")) return { ...r, url: r.url + "?${FRESH}=" + v[1] };
+  return r;
+}`;
+  register(`data:text/javascript,${encodeURIComponent(hooks)}`);
+}
+
 /** Re-imports handler modules under a new URL (ESM caches by URL), so edited code is what runs next. */
 async function importFresh(specs: readonly string[], cwd: string, version: number): Promise<LoadedModules> {
   const out: LoadedModules = { handlers: [], functions: [] };
@@ -172,7 +193,7 @@ async function importFresh(specs: readonly string[], cwd: string, version: numbe
     const file = resolve(cwd, path);
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(`${pathToFileURL(file).href}?v=${version}`)) as Record<string, unknown>;
+      mod = (await import(`${pathToFileURL(file).href}?${FRESH}=${version}`)) as Record<string, unknown>;
     } catch (e) {
       throw new HandlerLoadError(`Cannot load ${path}: ${(e as Error).message}`);
     }

@@ -80,9 +80,11 @@ function run(cwd: string, args: string[]): Promise<{ code: number | null; stdout
   });
 }
 
-const handler = (greeting: string) => `import { withDurableExecution } from "@aws/durable-execution-sdk-js";
-export const hello = withDurableExecution(async (event, ctx) => ctx.step("greet", async () => "${greeting} " + event.who));
+const HANDLER = `import { withDurableExecution } from "@aws/durable-execution-sdk-js";
+import { greeting } from "./greeting.mjs";
+export const hello = withDurableExecution(async (event, ctx) => ctx.step("greet", async () => greeting() + " " + event.who));
 `;
+const greeting = (word: string) => `export const greeting = () => "${word}";\n`;
 
 describe("durablec dev", () => {
   it("explains its usage and refuses a command line it cannot run", async () => {
@@ -101,16 +103,21 @@ describe("durablec dev", () => {
     expect([badPort.code, badPort.stderr]).toEqual([2, expect.stringContaining("--port must be at most 65535")]);
   });
 
-  it("reloads a handler module when it changes", async () => {
+  it("reloads a handler module when it or a module it imports changes", async () => {
     const dir = join(TMP, "modules");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "hello.mjs"), handler("hello"));
+    writeFileSync(join(dir, "hello.mjs"), HANDLER);
+    writeFileSync(join(dir, "greeting.mjs"), greeting("hello"));
     const dev = await startDev(dir, ["hello.mjs"]);
     expect(await execute(dev.url, "hello", { who: "ana" })).toMatchObject({ status: "SUCCEEDED", result: "hello ana" });
-    const reloaded = dev.waitFor(/handlers-reloaded/);
-    writeFileSync(join(dir, "hello.mjs"), handler("bonjour"));
+    let reloaded = dev.waitFor(/handlers-reloaded/);
+    writeFileSync(join(dir, "greeting.mjs"), greeting("bonjour"));
     await reloaded;
     expect(await execute(dev.url, "hello", { who: "ana" })).toMatchObject({ status: "SUCCEEDED", result: "bonjour ana" });
+    reloaded = dev.waitFor(/handlers-reloaded/);
+    writeFileSync(join(dir, "hello.mjs"), HANDLER.replace('" " + event.who', '", " + event.who'));
+    await reloaded;
+    expect(await execute(dev.url, "hello", { who: "ana" })).toMatchObject({ status: "SUCCEEDED", result: "bonjour, ana" });
   });
 
   it("builds a project, serves the source line of each operation, and rebuilds on change", async () => {
