@@ -3,6 +3,8 @@
 // Temporary projects live inside the repository so that the SDK and `durablec` resolve.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -101,6 +103,17 @@ describe("durablec dev", () => {
     expect(missing.stderr).toContain("Cannot find module nope.mjs");
     const badPort = await run(dir, ["dev", "x.mjs", "--port", "70000"]);
     expect([badPort.code, badPort.stderr]).toEqual([2, expect.stringContaining("--port must be at most 65535")]);
+    // A port already taken: exit 1 with the reason.
+    writeFileSync(join(dir, "hello.mjs"), HANDLER);
+    writeFileSync(join(dir, "greeting.mjs"), greeting("hello"));
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    try {
+      const busy = await run(dir, ["dev", "hello.mjs", "--db", ":memory:", "--port", String((taken.address() as AddressInfo).port)]);
+      expect([busy.code, busy.stderr]).toEqual([1, expect.stringMatching(/cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/)]);
+    } finally {
+      taken.close();
+    }
   });
 
   it("reloads a handler module when it or a module it imports changes", async () => {
