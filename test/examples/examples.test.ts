@@ -107,12 +107,15 @@ describe("order-checkout", () => {
         // The only acceptable failure: the crash hit while the at-most-once deduction was in
         // flight, so durablec refuses to guess whether the warehouse received it.
         expect(exec.status, `crash after checkpoint ${k}: ${JSON.stringify(exec.error)}`).toBe("FAILED");
-        expect(JSON.stringify(exec.error)).toMatch(/interrupt/i);
+        expect(exec.error).toMatchObject({ ErrorType: "StepError", ErrorMessage: expect.stringMatching(/interruption/) });
+        expect(rt.operations(exec.arn).find((o) => o.Name === "checkout/deductInventory")?.Status).toBe("FAILED");
         outcomes.push("interrupted");
       }
       await rt.close();
     }
-    expect(outcomes.filter((o) => o === "ok").length).toBeGreaterThanOrEqual(checkpoints - 1);
+    // Exactly one crash point lands between the deduction's START checkpoint and its body.
+    expect(outcomes.filter((o) => o === "interrupted")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "ok")).toHaveLength(checkpoints - 1);
   });
 });
 
