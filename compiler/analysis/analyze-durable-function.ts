@@ -210,11 +210,12 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
     if (!decl || !Node.isVariableDeclaration(decl)) return;
     const statement = decl.getVariableStatement();
     if (!statement || statement.getParent() !== decl.getSourceFile() || decl.getSourceFile() !== file) return;
-    if (statement.getDeclarationKind() === "const") return;
+    // A const binding cannot be reassigned, but the object it holds can be changed in place.
+    if (statement.getDeclarationKind() === "const" && !isWrite(id) && !isMutatingCall(id)) return;
     const name = id.getText();
     if (reportedModuleState.has(name)) return;
     reportedModuleState.add(name);
-    diagnostics.push(createDiagnostic("ModuleStateInDurableCode", { access: isWrite(id) ? "writes" : "reads", name }, loc(file, id)));
+    diagnostics.push(createDiagnostic("ModuleStateInDurableCode", { access: isWrite(id) || isMutatingCall(id) ? "writes" : "reads", name }, loc(file, id)));
   };
 
   const checkCapturedAssignment = (node: Node, stepFn: Node) => {
@@ -296,6 +297,21 @@ function isWrite(id: Node): boolean {
     return op >= SyntaxKind.FirstAssignment && op <= SyntaxKind.LastAssignment;
   }
   return Node.isPrefixUnaryExpression(parent) || Node.isPostfixUnaryExpression(parent);
+}
+
+const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "add", "delete", "clear"]);
+
+/** `x.push(…)`, `x.y.set(…)`: a method call that changes the object `x` holds. */
+function isMutatingCall(id: Node): boolean {
+  let node: Node = id;
+  let parent = node.getParent();
+  while (parent && (Node.isPropertyAccessExpression(parent) || Node.isElementAccessExpression(parent)) && parent.getExpression() === node) {
+    const call = parent.getParent();
+    if (Node.isPropertyAccessExpression(parent) && call && Node.isCallExpression(call) && call.getExpression() === parent && MUTATING_METHODS.has(parent.getName())) return true;
+    node = parent;
+    parent = node.getParent();
+  }
+  return false;
 }
 
 function hasTimeout(options: Node | undefined): boolean {
