@@ -197,6 +197,7 @@ describe("durablec dev web UI", () => {
       "audit child context SUCCEEDED",
       "write step SUCCEEDED",
       "price-lookup invoke SUCCEEDED",
+      "sub-run invoke SUCCEEDED",
     ]);
     await timeline().getByRole("listitem", { name: /^write step/ }).click();
     await eventually(() => details().textContent()).toContain("flows.mjs:39");
@@ -204,6 +205,19 @@ describe("durablec dev web UI", () => {
     await eventually(() => details().textContent()).toContain("flows.mjs:40");
     expect(await details().textContent()).toContain("42");
     await shot("nesting");
+
+    // The durable handler it invoked ran as a child execution, which links back to it.
+    await page.goto(`${url}/#/`);
+    const list = page.getByRole("region", { name: "Executions" });
+    await list.getByLabel("Search").fill("");
+    await list.getByLabel("Status").selectOption("");
+    await list.getByLabel("Entry").selectOption("many");
+    await eventually(() => list.getByRole("link").count()).toBe(1);
+    await list.getByRole("link").click();
+    await page.getByRole("link", { name: "ui-fanout-1" }).click();
+    await eventually(() => page.getByRole("heading", { name: /ui-fanout-1/ }).count()).toBe(1);
+    await page.goto(`${url}/#/`);
+    await list.getByLabel("Entry").selectOption("");
   });
 
   it("lists, filters and searches executions, and shows the API's own errors", async () => {

@@ -88,6 +88,7 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
         h("dt", {}, "Invocations"),
         h("dd", {}, String(state!.invocations.length)),
         exec.nextWakeTime ? [h("dt", {}, "Next wake"), h("dd", {}, formatTime(exec.nextWakeTime))] : null,
+        exec.parentArn ? [h("dt", {}, "Started by"), h("dd", {}, h("a", { href: `#/executions/${encodeURIComponent(exec.parentArn)}` }, exec.parentArn.split("/").slice(-2, -1)[0] ?? exec.parentArn))] : null,
         h("dt", {}, "ARN"),
         h("dd", { class: "mono small" }, exec.arn),
       ),
