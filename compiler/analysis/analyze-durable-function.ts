@@ -301,13 +301,21 @@ function isWrite(id: Node): boolean {
 
 const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "add", "delete", "clear"]);
 
-/** `x.push(…)`, `x.y.set(…)`: a method call that changes the object `x` holds. */
+const CONTAINERS = new Set(["Array", "ReadonlyArray", "Map", "Set", "WeakMap", "WeakSet"]);
+
+/**
+ * `x.push(…)`, `x.y.set(…)`: a call that changes an array, Map or Set that `x` holds. (A client's
+ * `db.delete(id)` or `redis.set(k, v)` is an effect, not module state: the receiver's type decides.)
+ */
 function isMutatingCall(id: Node): boolean {
   let node: Node = id;
   let parent = node.getParent();
   while (parent && (Node.isPropertyAccessExpression(parent) || Node.isElementAccessExpression(parent)) && parent.getExpression() === node) {
     const call = parent.getParent();
-    if (Node.isPropertyAccessExpression(parent) && call && Node.isCallExpression(call) && call.getExpression() === parent && MUTATING_METHODS.has(parent.getName())) return true;
+    if (Node.isPropertyAccessExpression(parent) && call && Node.isCallExpression(call) && call.getExpression() === parent && MUTATING_METHODS.has(parent.getName())) {
+      const receiver = parent.getExpression().getType();
+      return receiver.isArray() || CONTAINERS.has(receiver.getSymbol()?.getName() ?? "");
+    }
     node = parent;
     parent = node.getParent();
   }
