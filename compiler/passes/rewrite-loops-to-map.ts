@@ -21,6 +21,7 @@
  */
 import { Node, SyntaxKind, type ArrowFunction, type FunctionExpression, type Statement } from "ts-morph";
 import { statementOf, type Concurrency, type KeptPlan, type MapPlan, type PollPlan, type PromiseMapPlan } from "../analysis/loops.js";
+import { mapItemCodec, withConfigEntry } from "./map-item-codec.js";
 import { iterationCounters, operationName, qualifiedName } from "./operation-name.js";
 import { type PassContext } from "./pass-context.js";
 
@@ -126,7 +127,7 @@ function rewriteMap(context: PassContext, plan: MapPlan): void {
       else edits.replace(e.start, e.end, text, PASS);
     }
   }
-  const config = mapConfig(context, plan.loop, plan.name, plan.concurrency, plan.tolerate);
+  const config = withConfigEntry(mapConfig(context, plan.loop, plan.name, plan.concurrency, plan.tolerate), mapItemCodec(context, plan));
   let tail = "";
   if (isBlock) {
     if (result) edits.head(body.getEnd() - 1, body.getEnd() - 1, `${innerIndent.slice(indent.length)}return ${result};\n${indent}`, PASS);

@@ -115,4 +115,4 @@ export {
   validatedCreateCallback,
   type Schema,
 } from "./validation.js";
-export { effectConfig, childConfig, type EffectOptions } from "./effect-config.js";
+export { effectConfig, childConfig, mapSerdes, type EffectOptions } from "./effect-config.js";

@@ -16,10 +16,15 @@ import { FIXTURES } from "./fixture-runner.js";
 
 const ID = "serdes/round-trip-after-wait";
 const spec = JSON.parse(fs.readFileSync(path.join(FIXTURES, ID, "run.json"), "utf8")) as { event: string; result: unknown };
+const MAP_ID = "serdes/map-item-dates";
+const mapSpec = JSON.parse(fs.readFileSync(path.join(FIXTURES, MAP_ID, "run.json"), "utf8")) as { event: string[]; result: unknown };
 let handler: DurableHandler;
+let mapHandler: DurableHandler;
 
 beforeAll(async () => {
-  handler = await compileFixtures([ID], "serdes-round-trip").handler(ID, "accountSummary");
+  const compiled = compileFixtures([ID, MAP_ID], "serdes-round-trip");
+  handler = await compiled.handler(ID, "accountSummary");
+  mapHandler = await compiled.handler(MAP_ID, "sinceAll");
 });
 
 describe("Date, bigint, Map, Set and undefined in arrays survive the checkpoint", () => {
@@ -65,6 +70,16 @@ describe("Date, bigint, Map, Set and undefined in arrays survive the checkpoint"
   });
 });
 
+describe("a loop compiled to context.map keeps the Dates its items push", () => {
+  it("with a crash after every checkpoint", async () => {
+    const runs = await runWithCrashAtEveryCheckpoint(mapHandler, { input: mapSpec.event });
+    for (const r of runs) {
+      expect(r.execution.status, `crash after ${r.crashAfter}`).toBe("SUCCEEDED");
+      expect(r.execution.result, `crash after ${r.crashAfter}`).toEqual(mapSpec.result);
+    }
+  });
+});
+
 describe("on LocalDurableTestRunner", () => {
   beforeAll(async () => {
     await LocalDurableTestRunner.setupTestEnvironment({ skipTime: true });
@@ -72,6 +87,13 @@ describe("on LocalDurableTestRunner", () => {
   afterAll(async () => {
     await LocalDurableTestRunner.teardownTestEnvironment();
   });
+  it("a mapped loop's Dates survive", async () => {
+    const runner = new LocalDurableTestRunner({ handlerFunction: mapHandler as never });
+    const result = await runner.run({ payload: mapSpec.event as never });
+    expect(result.getStatus()).toBe("SUCCEEDED");
+    expect(result.getResult()).toEqual(mapSpec.result);
+  });
+
   it("gives the same report", async () => {
     const runner = new LocalDurableTestRunner({ handlerFunction: handler as never });
     const result = await runner.run({ payload: spec.event as never });
