@@ -87,4 +87,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (execution_arn, seq)
   ) WITHOUT ROWID;
   `,
+  /* 2: list and filter executions newest first without scanning the table (the dev UI's list) */ `
+  CREATE INDEX executions_function_start ON executions (function_name, start_ts);
+  CREATE INDEX executions_status_start ON executions (status, start_ts);
+  `,
 ];
