@@ -7,7 +7,8 @@
  *   { maxConcurrency: 1, itemNamer: … }  →  { maxConcurrency: 1, itemNamer: …, ...durablec.mapSerdes(["object", {"dates": ["array", "Date"]}]) }
  */
 import { Node, type Type } from "ts-morph";
-import type { MapPlan } from "../analysis/loops.js";
+import type { MapPlan, PromiseMapPlan } from "../analysis/loops.js";
+import { awaitedType } from "../analysis/serializable.js";
 import { analyzeResultType, type TypeDescriptor } from "../analysis/type-descriptor.js";
 import type { PassContext } from "./pass-context.js";
 
@@ -35,4 +36,14 @@ export function mapItemCodec(context: PassContext, plan: MapPlan): string {
 export function withConfigEntry(config: string, extra: string): string {
   if (!extra) return config;
   return config.replace(/\s*\}$/, `${extra} }`);
+}
+
+/** `, ...durablec.mapSerdes(…)` for `Promise.all(xs.map(async …))` whose callback returns values that need a codec, else "". */
+export function promiseMapCodec(context: PassContext, plan: PromiseMapPlan): string {
+  const callback = plan.callback;
+  if (!Node.isArrowFunction(callback) && !Node.isFunctionExpression(callback)) return "";
+  const d = analyzeResultType(awaitedType(callback.getReturnType()), callback).descriptor;
+  if (d === 0) return "";
+  context.imports.internal = true;
+  return `, ...${context.names.internal}.mapSerdes(${JSON.stringify(d)})`;
 }

@@ -21,7 +21,7 @@
  */
 import { Node, SyntaxKind, type ArrowFunction, type FunctionExpression, type Statement } from "ts-morph";
 import { statementOf, type Concurrency, type KeptPlan, type MapPlan, type PollPlan, type PromiseMapPlan } from "../analysis/loops.js";
-import { mapItemCodec, withConfigEntry } from "./map-item-codec.js";
+import { mapItemCodec, promiseMapCodec, withConfigEntry } from "./map-item-codec.js";
 import { iterationCounters, operationName, qualifiedName } from "./operation-name.js";
 import { type PassContext } from "./pass-context.js";
 
@@ -186,5 +186,5 @@ function rewritePromiseMap(context: PassContext, plan: PromiseMapPlan): void {
   const paren = callback.getFirstChildByKind(SyntaxKind.OpenParenToken);
   if (paren) edits.tail(paren.getStart(), paren.getEnd(), params.length ? `${ctx}, ` : ctx, PASS);
   else edits.replace(params[0]!.getStart(), params[0]!.getEnd(), `(${ctx}, ${params[0]!.getText()})`, PASS);
-  edits.replace(callback.getEnd(), plan.all.getEnd(), `, ${mapConfig(context, plan.all, plan.name, plan.concurrency, plan.tolerate)}))`, PASS);
+  edits.replace(callback.getEnd(), plan.all.getEnd(), `, ${withConfigEntry(mapConfig(context, plan.all, plan.name, plan.concurrency, plan.tolerate), promiseMapCodec(context, plan))}))`, PASS);
 }

@@ -18,11 +18,15 @@ const ID = "serdes/round-trip-after-wait";
 const spec = JSON.parse(fs.readFileSync(path.join(FIXTURES, ID, "run.json"), "utf8")) as { event: string; result: unknown };
 const MAP_ID = "serdes/map-item-dates";
 const mapSpec = JSON.parse(fs.readFileSync(path.join(FIXTURES, MAP_ID, "run.json"), "utf8")) as { event: string[]; result: unknown };
+const ALL_ID = "serdes/promise-all-map-dates";
+const allSpec = JSON.parse(fs.readFileSync(path.join(FIXTURES, ALL_ID, "run.json"), "utf8")) as { event: string[]; result: unknown };
 let handler: DurableHandler;
 let mapHandler: DurableHandler;
+let allHandler: DurableHandler;
 
 beforeAll(async () => {
-  const compiled = compileFixtures([ID, MAP_ID], "serdes-round-trip");
+  const compiled = compileFixtures([ID, MAP_ID, ALL_ID], "serdes-round-trip");
+  allHandler = await compiled.handler(ALL_ID, "sinceConcurrently");
   handler = await compiled.handler(ID, "accountSummary");
   mapHandler = await compiled.handler(MAP_ID, "sinceAll");
 });
@@ -70,12 +74,15 @@ describe("Date, bigint, Map, Set and undefined in arrays survive the checkpoint"
   });
 });
 
-describe("a loop compiled to context.map keeps the Dates its items push", () => {
-  it("with a crash after every checkpoint", async () => {
-    const runs = await runWithCrashAtEveryCheckpoint(mapHandler, { input: mapSpec.event });
+describe("loops and Promise.all over .map compiled to context.map keep their Dates", () => {
+  it.each([
+    ["a loop pushing Dates", () => mapHandler, () => mapSpec],
+    ["Promise.all(xs.map(async …)) returning Dates", () => allHandler, () => allSpec],
+  ] as const)("%s, with a crash after every checkpoint", async (_name, h, sp) => {
+    const runs = await runWithCrashAtEveryCheckpoint(h(), { input: sp().event });
     for (const r of runs) {
       expect(r.execution.status, `crash after ${r.crashAfter}`).toBe("SUCCEEDED");
-      expect(r.execution.result, `crash after ${r.crashAfter}`).toEqual(mapSpec.result);
+      expect(r.execution.result, `crash after ${r.crashAfter}`).toEqual(sp().result);
     }
   });
 });
@@ -92,6 +99,13 @@ describe("on LocalDurableTestRunner", () => {
     const result = await runner.run({ payload: mapSpec.event as never });
     expect(result.getStatus()).toBe("SUCCEEDED");
     expect(result.getResult()).toEqual(mapSpec.result);
+  });
+
+  it("Promise.all over .map keeps its Dates", async () => {
+    const runner = new LocalDurableTestRunner({ handlerFunction: allHandler as never });
+    const result = await runner.run({ payload: allSpec.event as never });
+    expect(result.getStatus()).toBe("SUCCEEDED");
+    expect(result.getResult()).toEqual(allSpec.result);
   });
 
   it("gives the same report", async () => {
