@@ -394,6 +394,14 @@ function headLoc(file: SourceFile, loop: Statement): { file: string; start: numb
   return { ...loc(file, loop), length: end - loop.getStart() };
 }
 
+/** True when a `try` statement of the function catches (or finally-handles) what the loop throws. */
+function insideTry(loop: Node): boolean {
+  for (let child: Node = loop, p = loop.getParent(); p && !FUNCTION_KINDS.has(p.getKind()); child = p, p = p.getParent()) {
+    if (Node.isTryStatement(p) && p.getTryBlock() === child) return true;
+  }
+  return false;
+}
+
 function labelOf(expr: Node): string {
   let e: Node = expr;
   while (Node.isParenthesizedExpression(e) || Node.isAwaitExpression(e) || Node.isNonNullExpression(e) || Node.isAsExpression(e)) e = e.getExpression();
@@ -538,6 +546,10 @@ function planLoop(loop: Statement, ctx: Ctx, annotation: ReturnType<typeof readA
     const otherReads = ref.reads.filter((r) => !ok.some((s) => r.getStart() >= s.node.getStart() && r.getEnd() <= s.node.getEnd()));
     if (otherReads.length) return kept(`it reads '${name}', which an earlier iteration updates, so the iterations depend on each other`);
     reductions.push({ variable: name, declaration: ref.decl, elementType: ok[0]!.elementType, apply: ok[0]!.apply, spread: ok[0]!.spread, edits: ok.flatMap((s) => s.edits) });
+    // A map item that fails returns nothing, so its earlier updates are lost; the loop keeps them.
+    // That is only visible when the function catches the failure and goes on.
+    const after = insideTry(loop) ? ctx.ops.find((o) => o.call.getStart() >= body.getStart() && o.call.getEnd() <= body.getEnd() && ok.some((site) => o.call.getStart() >= site.node.getEnd())) : undefined;
+    if (after) return kept(`it updates '${name}' before '${after.name}' in the same iteration and runs inside a 'try': if that operation fails, the loop keeps the update and a map would not`);
   }
   return {
     plan: {
