@@ -48,3 +48,18 @@ export async function pay(name: string, req: PayRequest): Promise<number> {
   log.push({ name, arg: req.amount, ...(req.idempotencyKey !== undefined ? { key: req.idempotencyKey } : {}) });
   return req.amount + 1;
 }
+
+/** Values the submitters of generated callbacks asked the harness to answer with, by callback id. */
+export function callbackAnswers(): Map<string, number> {
+  const g = globalThis as { __durablecFuzzCallbacks?: Map<string, number> };
+  return (g.__durablecFuzzCallbacks ??= new Map());
+}
+
+/**
+ * Hands a callback id to "the outside world" (the test harness), which answers it with `value`.
+ * @effectful
+ */
+export async function register(name: string, callbackId: string, value: number): Promise<void> {
+  log.push({ name, arg: value });
+  callbackAnswers().set(callbackId, value);
+}

@@ -21,7 +21,8 @@ export type Stmt =
   | { k: "all"; branches: Expr[][] }
   | { k: "child"; fn: number; arg: Expr }
   | { k: "pay"; amount: Expr }
-  | { k: "once"; arg: Expr };
+  | { k: "once"; arg: Expr }
+  | { k: "callback"; value: Expr };
 
 export interface Program {
   /** Nested durable functions: each a list of effect arguments (in terms of its parameter). */
@@ -31,6 +32,7 @@ export interface Program {
 
 export interface ProgramFeatures {
   concurrent: boolean;
+  callbacks: boolean;
   atMostOnce: boolean;
   pay: boolean;
   features: Set<string>;
@@ -48,8 +50,14 @@ const expr = (depth: number): fc.Arbitrary<Expr> =>
         { weight: 1, arbitrary: fc.record({ k: fc.constant("add" as const), a: expr(depth - 1), b: expr(depth - 1) }) },
       );
 
-const stmt = (depth: number, loopDepth: number): fc.Arbitrary<Stmt> => {
+/** Callbacks need the harness to answer them: the vitest suite stubs `waitForCallback` for the source run. */
+export interface GrammarOptions {
+  callbacks: boolean;
+}
+
+const stmt = (depth: number, loopDepth: number, options: GrammarOptions): fc.Arbitrary<Stmt> => {
   const leaves: fc.WeightedArbitrary<Stmt>[] = [
+    { weight: options.callbacks ? 1 : 0, arbitrary: fc.record({ k: fc.constant("callback" as const), value: expr(1) }) },
     { weight: 6, arbitrary: fc.record({ k: fc.constant("effect" as const), arg: expr(1) }) },
     { weight: 2, arbitrary: fc.record({ k: fc.constant("nondet" as const), source: fc.constantFrom("date" as const, "random" as const) }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant("sleep" as const), ms: fc.constantFrom(1, 2, 5) }) },
@@ -57,17 +65,17 @@ const stmt = (depth: number, loopDepth: number): fc.Arbitrary<Stmt> => {
     { weight: 1, arbitrary: fc.record({ k: fc.constant("once" as const), arg: expr(1) }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant("child" as const), fn: fc.nat({ max: 1 }), arg: expr(1) }) },
   ];
-  if (depth <= 0) return fc.oneof(...leaves);
-  const block = fc.array(stmt(depth - 1, loopDepth), { minLength: 1, maxLength: 3 });
+  if (depth <= 0) return fc.oneof(...leaves.filter((l) => l.weight > 0));
+  const block = fc.array(stmt(depth - 1, loopDepth, options), { minLength: 1, maxLength: 3 });
   const nested: fc.WeightedArbitrary<Stmt>[] = [
-    { weight: 2, arbitrary: fc.record({ k: fc.constant("if" as const), cond: expr(1), then: block, else: fc.array(stmt(depth - 1, loopDepth), { maxLength: 2 }) }) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constant("if" as const), cond: expr(1), then: block, else: fc.array(stmt(depth - 1, loopDepth, options), { maxLength: 2 }) }) },
     { weight: 2, arbitrary: fc.record({ k: fc.constant("try" as const), body: block, fail: fc.boolean(), fin: fc.boolean() }) },
     {
       weight: loopDepth >= 2 ? 0 : 2,
       arbitrary: fc.record({
         k: fc.constant("loop" as const),
         form: fc.constantFrom("for-of" as const, "for-index" as const, "while" as const, "do-while" as const, "entries" as const),
-        body: fc.array(stmt(depth - 1, loopDepth + 1), { minLength: 1, maxLength: 2 }),
+        body: fc.array(stmt(depth - 1, loopDepth + 1, options), { minLength: 1, maxLength: 2 }),
         reduce: fc.constantFrom("sum" as const, "push" as const, "none" as const),
         exit: fc.constantFrom("none" as const, "none" as const, "break" as const, "continue" as const, "return" as const),
         failing: fc.boolean(),
@@ -78,13 +86,14 @@ const stmt = (depth: number, loopDepth: number): fc.Arbitrary<Stmt> => {
       arbitrary: fc.record({ k: fc.constant("all" as const), branches: fc.array(fc.array(expr(1), { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 3 }) }),
     },
   ];
-  return fc.oneof(...leaves, ...nested.filter((n) => n.weight > 0));
+  return fc.oneof(...leaves.filter((l) => l.weight > 0), ...nested.filter((n) => n.weight > 0));
 };
 
-export const programArb: fc.Arbitrary<Program> = fc.record({
-  children: fc.array(fc.array(expr(1), { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 2 }),
-  body: fc.array(stmt(2, 0), { minLength: 1, maxLength: 6 }),
-});
+export const programArb = (options: GrammarOptions = { callbacks: false }): fc.Arbitrary<Program> =>
+  fc.record({
+    children: fc.array(fc.array(expr(1), { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 2 }),
+    body: fc.array(stmt(2, 0, options), { minLength: 1, maxLength: 6 }),
+  });
 
 export const eventArb = fc.record({
   n: fc.integer({ min: 0, max: 20 }),
@@ -93,7 +102,7 @@ export const eventArb = fc.record({
 
 /** Prints a program as a TypeScript module importing the effect doubles from `effectsPath`. */
 export function printProgram(p: Program, effectsPath: string): { source: string; features: ProgramFeatures } {
-  const features: ProgramFeatures = { concurrent: false, atMostOnce: false, pay: false, features: new Set() };
+  const features: ProgramFeatures = { concurrent: false, callbacks: false, atMostOnce: false, pay: false, features: new Set() };
   let site = 0;
   const name = (prefix: string) => `${prefix}${++site}`;
   const e = (x: Expr, scope: string[], input = "event.n"): string => {
@@ -218,6 +227,16 @@ export function printProgram(p: Program, effectsPath: string): { source: string;
           scope.push(v);
           break;
         }
+        case "callback": {
+          features.callbacks = true;
+          const v = `v${++tmp}`;
+          lines.push(
+            `${indent}const ${v} = await waitForCallback<number>(async (id) => { await register("${name("w")}", id, ${e(s.value, local)}); }, { timeout: { hours: 1 } });`,
+            `${indent}out.push(${v});`,
+          );
+          scope.push(v);
+          break;
+        }
         case "once": {
           features.atMostOnce = true;
           const v = `v${++tmp}`;
@@ -240,9 +259,9 @@ export function printProgram(p: Program, effectsPath: string): { source: string;
     ].join("\n");
   });
   const source = [
-    `import { sleep } from "durablec";`,
-    `import { eff, boom, once, pay } from ${JSON.stringify(effectsPath)};`,
-    `void boom; void once; void pay; void sleep;`,
+    `import { sleep, waitForCallback } from "durablec";`,
+    `import { eff, boom, once, pay, register } from ${JSON.stringify(effectsPath)};`,
+    `void boom; void once; void pay; void sleep; void waitForCallback; void register;`,
     ``,
     ...children,
     ``,
