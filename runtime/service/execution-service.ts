@@ -333,6 +333,19 @@ export class ExecutionService {
    */
   checkpoint(arn: string, token: string | undefined, updates: readonly OperationUpdate[]): { token: string; operations: WireOperation[] } {
     return this.store.transaction(() => {
+      this.#eventBatch = { arn, events: [] };
+      try {
+        const result = this.#checkpointTx(arn, token, updates);
+        this.#flushEvents();
+        return result;
+      } finally {
+        this.#eventBatch = undefined;
+      }
+    }, needsDurableCommit(updates) ? "now" : "group");
+  }
+
+  #checkpointTx(arn: string, token: string | undefined, updates: readonly OperationUpdate[]): { token: string; operations: WireOperation[] } {
+    {
       const exec = this.store.getCheckpointHead(arn);
       if (!exec) reject("EXECUTION", `Execution ${arn} not found.`);
       if (!token || exec.checkpoint_token !== token || exec.status !== "RUNNING") reject("INVOCATION", "Invalid Checkpoint Token");
@@ -374,7 +387,7 @@ export class ExecutionService {
         this.store.updateExecution(arn, { checkpoint_count: exec.checkpoint_count });
       }
       return { token: exec.checkpoint_token ?? newToken(), operations: [...changed.values()] };
-    }, needsDurableCommit(updates) ? "now" : "group");
+    }
   }
 
   /** Per execution, the earliest operation deadline known to this process (null: none). */
@@ -865,7 +878,20 @@ export class ExecutionService {
       ...(op?.ParentId !== undefined ? { ParentId: op.ParentId } : {}),
       [`${type}Details`]: details,
     };
-    this.store.insertEvent(exec.arn, exec.next_event_id++, JSON.stringify(event));
+    const json = JSON.stringify(event);
+    if (this.#eventBatch?.arn === exec.arn) this.#eventBatch.events.push({ id: exec.next_event_id++, json });
+    else this.store.insertEvent(exec.arn, exec.next_event_id++, json);
+  }
+
+  /** While a checkpoint runs, its execution's events, written as one row when it is accepted. */
+  #eventBatch: { arn: string; events: { id: number; json: string }[] } | undefined;
+
+  #flushEvents(): void {
+    const batch = this.#eventBatch;
+    this.#eventBatch = undefined;
+    if (!batch?.events.length) return;
+    const [first] = batch.events;
+    this.store.insertEvent(batch.arn, first!.id, batch.events.length === 1 ? first!.json : `[${batch.events.map((e) => e.json).join(",")}]`);
   }
 
   #saveCounters(exec: ExecutionRow): void {
@@ -968,7 +994,7 @@ export class ExecutionService {
   #checkpointedSinceLastInvocation(arn: string): boolean {
     const events = this.store.listEvents(arn);
     for (let i = events.length - 1; i >= 0; i--) {
-      const type = (JSON.parse(events[i]!) as { EventType: string }).EventType;
+      const type = events[i]!.EventType as string;
       if (type === "InvocationCompleted") return false;
       if (HANDLER_EVENTS.has(type)) return true;
     }

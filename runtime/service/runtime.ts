@@ -195,7 +195,7 @@ export class DurableRuntime {
   /** The execution's history events, shaped as the AWS API and the SDK's test runner report them. */
   history(arn: string): Record<string, unknown>[] {
     this.service.getExecutionOrThrow(arn);
-    return this.store.listEvents(arn).map((e) => JSON.parse(e) as Record<string, unknown>);
+    return this.store.listEvents(arn);
   }
 
   invocations(arn: string) {

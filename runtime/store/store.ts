@@ -376,14 +376,19 @@ export class Store {
     this.#stmt(`INSERT INTO events (xid, event_id, data) VALUES (?, ?, ?)`).run(this.#xid(arn), eventId, data);
   }
 
-  listEvents(arn: string, afterEventId = 0, limit = 1_000_000): string[] {
-    return (
-      this.#stmt(`SELECT data FROM events WHERE xid = ? AND event_id > ? ORDER BY event_id LIMIT ?`).all(
-        this.#xid(arn),
-        afterEventId,
-        limit,
-      ) as { data: string }[]
-    ).map((r) => r.data);
+  /**
+   * The execution's history events in order. A row holds one event, or (a JSON array) the events
+   * of one checkpoint under the first one's id: one insert per checkpoint on the hot path.
+   */
+  listEvents(arn: string): Record<string, unknown>[] {
+    const rows = this.#stmt(`SELECT data FROM events WHERE xid = ? ORDER BY event_id`).all(this.#xid(arn)) as { data: string }[];
+    const out: Record<string, unknown>[] = [];
+    for (const { data } of rows) {
+      const parsed = JSON.parse(data) as Record<string, unknown> | Record<string, unknown>[];
+      if (Array.isArray(parsed)) out.push(...parsed);
+      else out.push(parsed);
+    }
+    return out;
   }
 
   // ---- callbacks -----------------------------------------------------------------------------
