@@ -306,12 +306,12 @@ export class Store {
   }
 
   listOperations(arn: string): OperationRow[] {
-    return this.#stmt(`SELECT * FROM operations WHERE xid = ? ORDER BY seq`).all(this.#xid(arn)) as OperationRow[];
+    return this.#stmt(`SELECT * FROM operations WHERE xid = ? ORDER BY rid`).all(this.#xid(arn)) as OperationRow[];
   }
 
   dueOperations(arn: string, now: number): OperationRow[] {
     return this.#stmt(
-      `SELECT * FROM operations WHERE xid = ? AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at, seq`,
+      `SELECT * FROM operations WHERE xid = ? AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at, rid`,
     ).all(this.#xid(arn), now) as OperationRow[];
   }
 
