@@ -4,7 +4,7 @@
  *   (b) the SDK driven by a no-op in-memory client: the floor for any backend,
  *   (c) the official LocalDurableTestRunner.
  * Each case runs in its own process (the official runner fakes timers process-wide); (a) and (b)
- * take the best of three interleaved runs.
+ * take the best of seven interleaved runs.
  *
  *   npm run bench:runtime [-- --steps 1000]
  */
@@ -107,9 +107,9 @@ const measure = (name: string): number => {
   return (JSON.parse(line) as { ms: number }).ms;
 };
 const rate = (ms: number) => (STEPS / ms) * 1000;
-// Best of three fresh processes per backend, interleaved, so a busy machine skews all alike.
+// Best of seven fresh processes per backend, interleaved, so a busy machine skews all alike.
 const best = { service: Infinity, noop: Infinity };
-for (let round = 0; round < 3; round++) {
+for (let round = 0; round < 7; round++) {
   for (const name of ["service", "noop"] as const) best[name] = Math.min(best[name], measure(name));
 }
 const a = rate(best.service);

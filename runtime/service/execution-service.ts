@@ -341,7 +341,7 @@ export class ExecutionService {
       } finally {
         this.#eventBatch = undefined;
       }
-    }, needsDurableCommit(updates) ? "now" : "group");
+    }, needsDurableCommit(updates) ? "now" : "group", { savepoint: writesWhileApplying(updates) });
   }
 
   #checkpointTx(arn: string, token: string | undefined, updates: readonly OperationUpdate[]): { token: string; operations: WireOperation[] } {
@@ -1059,6 +1059,16 @@ function needsDurableCommit(updates: readonly OperationUpdate[]): boolean {
       if (!completed) return true;
     }
   }
+  return false;
+}
+
+/**
+ * Whether applying these updates writes before all of them are validated (callbacks, chained
+ * invokes and the execution write as they go); steps, waits and contexts are written at the end,
+ * so a refused checkpoint of only those leaves nothing behind even without a savepoint.
+ */
+function writesWhileApplying(updates: readonly OperationUpdate[]): boolean {
+  for (const u of updates) if (u.Type !== "STEP" && u.Type !== "WAIT" && u.Type !== "CONTEXT") return true;
   return false;
 }
 

@@ -135,7 +135,7 @@ export class Store {
    * outside the process has seen yet, so losing them in a crash is the same as crashing a moment
    * earlier. Any `"now"` transaction commits the open group with it.
    */
-  transaction<T>(fn: () => T, durability: "now" | "group" = "now"): T {
+  transaction<T>(fn: () => T, durability: "now" | "group" = "now", options: { savepoint?: boolean } = {}): T {
     try {
       if (!this.#groupOpen) {
         if (durability === "now" || this.groupCommitMs <= 0) return this.db.transaction(fn).immediate();
@@ -144,8 +144,9 @@ export class Store {
         this.#groupTimer = setTimeout(() => this.flush(), this.groupCommitMs);
         this.#groupTimer.unref();
       }
-      // Inside the open group: a savepoint, so a refused request still leaves no trace.
-      const result = this.db.transaction(fn)();
+      // Inside the open group: a savepoint, so a refused request still leaves no trace — unless
+      // the caller validates everything before it writes anything (`savepoint: false`).
+      const result = options.savepoint === false ? fn() : this.db.transaction(fn)();
       if (durability === "now") this.flush();
       return result;
     } catch (e) {
