@@ -80,6 +80,20 @@ export function intOption(value: string | undefined, name: string, min: number, 
   return n;
 }
 
+/** `--log json|pretty`, with a default per command. */
+export function logFormatOption(value: string | undefined, fallback: "json" | "pretty"): "json" | "pretty" {
+  const format = value ?? fallback;
+  if (format !== "json" && format !== "pretty") throw new UsageError(`--log must be json or pretty, got ${JSON.stringify(value)}.`);
+  return format;
+}
+
+/** `--port n` (0 picks a free port). */
+export function portOption(value: string | undefined, fallback = 7070): number {
+  const port = intOption(value, "port", 0, fallback);
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}.`);
+  return port;
+}
+
 export function dbPath(value: string | undefined, cwd: string): string {
   return value === undefined ? resolve(cwd, DEFAULT_DB) : value === ":memory:" ? value : resolve(cwd, value);
 }

@@ -7,7 +7,7 @@ import type { DurableHandler, PlainFunction } from "../service/runtime.js";
 import { createLogger, progressLogger, type LogFormat } from "../worker/log.js";
 import { HandlerLoadError, isDurableHandler, loadHandlerModules, parseModuleSpec, registerLoaded, type LoadedModules } from "../worker/load-handlers.js";
 import { serveUntilSignal } from "./worker.js";
-import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, openRuntime, parse, type CommandIO } from "./common.js";
+import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, logFormatOption, portOption, openRuntime, parse, type CommandIO } from "./common.js";
 
 export const DEV_HELP = `Usage: durablec dev [<module>[#export]...] [-p tsconfig.json] [--port <n>] [--db <file>] [options]
 
@@ -44,10 +44,8 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
       log: { type: "string" },
     });
     if (values.help) return (io.out(DEV_HELP), EXIT.OK);
-    const format = (values.log ?? "pretty") as LogFormat;
-    if (format !== "json" && format !== "pretty") throw new UsageError(`--log must be json or pretty, got ${JSON.stringify(values.log)}.`);
-    const port = intOption(values.port, "port", 0, 7070);
-    if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}.`);
+    const format: LogFormat = logFormatOption(values.log, "pretty");
+    const port = portOption(values.port);
     const options = {
       concurrency: intOption(values.concurrency, "concurrency", 1, 8),
       pollMs: intOption(values["poll-ms"], "poll-ms", 1, 200),

@@ -2,7 +2,7 @@ import { startServer } from "../server/index.js";
 import { createLogger, progressLogger, type LogFormat } from "../worker/log.js";
 import { loadHandlerModules, registerLoaded } from "../worker/load-handlers.js";
 import { previousInvocationEnd, serveUntilSignal, workerId } from "./worker.js";
-import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, openRuntime, parse, type CommandIO } from "./common.js";
+import { DEFAULT_DB, EXIT, dbPath, guard, intOption, logFormatOption, portOption, openRuntime, parse, type CommandIO } from "./common.js";
 
 export const SERVE_HELP = `Usage: durablec serve [<module>[#export]...] [--port <n>] [--db <file>] [options]
 
@@ -37,10 +37,8 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
       log: { type: "string" },
     });
     if (values.help) return (io.out(SERVE_HELP), EXIT.OK);
-    const format = (values.log ?? "json") as LogFormat;
-    if (format !== "json" && format !== "pretty") throw new UsageError(`--log must be json or pretty, got ${JSON.stringify(values.log)}.`);
-    const port = intOption(values.port, "port", 0, 7070);
-    if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}.`);
+    const format: LogFormat = logFormatOption(values.log, "json");
+    const port = portOption(values.port);
     const options = {
       concurrency: intOption(values.concurrency, "concurrency", 1, 8),
       leaseMs: intOption(values["lease-ms"], "lease-ms", 100, 30_000),

@@ -2,7 +2,7 @@ import { createLogger, progressLogger, type LogFormat, type Logger } from "../wo
 import { loadHandlerModules, registerLoaded } from "../worker/load-handlers.js";
 import { Worker } from "../worker/worker.js";
 import type { DurableRuntime } from "../service/runtime.js";
-import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, openRuntime, parse, routeConsoleToStderr, type CommandIO } from "./common.js";
+import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, logFormatOption, openRuntime, parse, routeConsoleToStderr, type CommandIO } from "./common.js";
 
 export const WORKER_HELP = `Usage: durablec worker <module>[#export]... [options]
 
@@ -45,8 +45,7 @@ export async function runWorker(argv: string[], io: CommandIO): Promise<number> 
     });
     if (values.help) return (io.out(WORKER_HELP), EXIT.OK);
     if (positionals.length === 0) throw new UsageError("Name at least one compiled module, e.g. durablec worker dist/flows.js.");
-    const format = (values.log ?? "json") as LogFormat;
-    if (format !== "json" && format !== "pretty") throw new UsageError(`--log must be json or pretty, got ${JSON.stringify(values.log)}.`);
+    const format: LogFormat = logFormatOption(values.log, "json");
     const options = {
       concurrency: intOption(values.concurrency, "concurrency", 1, 8),
       leaseMs: intOption(values["lease-ms"], "lease-ms", 100, 30_000),
