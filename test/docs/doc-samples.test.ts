@@ -16,12 +16,13 @@
  *   and comparing with the second. `UPDATE_DOC_TRANSFORMS=1` rewrites the second blocks instead.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { marked, ROOT } from "./markdown-blocks.js";
 
-const root = join(import.meta.dirname, "..", "..");
+const root = ROOT;
 
 interface Sample {
   file: string;
@@ -30,29 +31,7 @@ interface Sample {
   code: string;
 }
 
-/** In reading order: the README, the examples (which build examples/dist), then the docs, getting started first. */
-function markdownFiles(): string[] {
-  const files = ["README.md"];
-  if (existsSync(join(root, "examples", "README.md"))) files.push("examples/README.md");
-  for (const entry of readdirSync(join(root, "examples"), { withFileTypes: true })) {
-    if (entry.isDirectory() && existsSync(join(root, "examples", entry.name, "README.md"))) files.push(`examples/${entry.name}/README.md`);
-  }
-  const docs = readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md"));
-  docs.sort((x, y) => Number(y === "getting-started.md") - Number(x === "getting-started.md") || x.localeCompare(y));
-  return [...files, ...docs.map((f) => `docs/${f}`)];
-}
-
-function samples(): Sample[] {
-  const out: Sample[] = [];
-  for (const file of markdownFiles()) {
-    const text = readFileSync(join(root, file), "utf8");
-    const re = /<!-- doc-test: ([\w-]+) -->\s*\n```(\w+)\n([\s\S]*?)\n```/g;
-    for (const m of text.matchAll(re)) out.push({ file, name: m[1]!, lang: m[2]!, code: m[3]! });
-  }
-  return out;
-}
-
-const found = samples();
+const found: Sample[] = marked("doc-test").map((b) => ({ file: b.file, name: b.marker!.arg, lang: b.lang, code: b.code }));
 
 interface TransformPair {
   file: string;
@@ -63,16 +42,19 @@ interface TransformPair {
 
 const PAIR = /<!-- doc-transform: ([\w-]+) -->\s*\n```ts\n([\s\S]*?)\n```\s*\n```ts\n([\s\S]*?)\n```/g;
 
-function transformPairs(): TransformPair[] {
-  const out: TransformPair[] = [];
-  for (const file of markdownFiles()) {
-    const text = readFileSync(join(root, file), "utf8");
-    for (const m of text.matchAll(PAIR)) out.push({ file, name: m[1]!, input: m[2]!, output: m[3]! });
-  }
-  return out;
+/** The doc-transform blocks, each source block with the output block after it. */
+function pairsOf(kind: string): { file: string; name: string; first: string; second: string }[] {
+  const blocks = marked(kind);
+  return blocks
+    .filter((b) => b.index === 0)
+    .map((b) => {
+      const second = blocks.find((o) => o.file === b.file && o.index === 1 && o.marker === b.marker);
+      if (!second) throw new Error(`${b.file}:${b.line}: <!-- ${kind}: ${b.marker!.arg} --> needs a second block right after this one`);
+      return { file: b.file, name: b.marker!.arg, first: b.code, second: second.code };
+    });
 }
 
-const pairs = transformPairs();
+const pairs: TransformPair[] = pairsOf("doc-transform").map((p) => ({ file: p.file, name: p.name, input: p.first, output: p.second }));
 
 /** The lines a sample says it prints: `// > …` (TypeScript) or `# > …` (shell). */
 function expectedLines(code: string, marker: string): string[] {

@@ -1,0 +1,137 @@
+/**
+ * Every fenced code block in README.md, examples/ and docs/ is run by a test, or says why it
+ * cannot be: a block without a marker a runner honours fails here, naming file:line and the
+ * markers to choose from. The only blocks that are not run are commands against a real AWS
+ * account (`<!-- doc-skip: needs an AWS account -->`).
+ */
+import { describe, expect, it } from "vitest";
+import { allCodeBlocks, type CodeBlock } from "./markdown-blocks.js";
+
+interface Runner {
+  /** Languages the runner takes, for the block after the marker and (pairs) the one after it. */
+  langs: readonly (readonly string[])[];
+  /** Who runs it. */
+  by: string;
+}
+
+const SAMPLES = "test/docs/doc-samples.test.ts";
+
+/** The markers and the tests that honour them. */
+export const RUNNERS: Record<string, Runner> = {
+  "doc-test": { langs: [["ts", "sh"]], by: SAMPLES },
+  "doc-transform": { langs: [["ts"], ["ts"]], by: SAMPLES },
+  "readme-sample": { langs: [["ts"]], by: "test/docs/readme.test.ts" },
+  begin: { langs: [["ts"]], by: "test/examples/readmes.test.ts (scripts/example-readmes.mjs)" },
+  "doc-skip": { langs: [["console", "sh"]], by: "nobody: the reason says why" },
+};
+
+/** Why a block may stay unrun. Nothing else qualifies: a block that can run locally runs. */
+export const SKIP_REASONS = ["needs an AWS account"];
+
+/**
+ * Blocks not run yet, as `file: first line`. It only shrinks: a new block gets a marker instead.
+ */
+const NOT_YET_RUN = new Set<string>([
+  "README.md: npm ci          # installs and builds",
+  "README.md: compiler/   project → analysis → passes → edits → emit; diagnostics; CLI",
+  'examples/README.md: alias durablec="node $PWD/bin/durablec.js"',
+  "docs/getting-started.md: git clone <this repository> durablec && cd durablec",
+  'docs/getting-started.md: alias durablec="node $PWD/bin/durablec.js"',
+  "docs/compiler.md: compiler/",
+  "docs/compiler.md: export async function checkout(order: Order): Promise<Receipt> {   export async function checkout$durable(ctx: DurableContext, order: Order): Promise<Receipt> {",
+  "docs/compiler.md: total += await price(item);       →  total += await ctx.step(\"checkout/price\", async () => price(item));",
+  "docs/compiler.md: const r = await reserve(item);   →  const r = await ctx.runInChildContext(\"checkout/reserve\", (ctx) => reserve(ctx, item));",
+  "docs/compiler.md: let total = 0;                                let total = 0;",
+  "docs/compiler.md: // @durable concurrency=10          (or concurrency=unbounded)",
+  'docs/compiler.md: { "loops": { "concurrency": 5 } }',
+  "docs/compiler.md: const ids = await Promise.all(order.items.map(async (item) => (await charge(item)).id));",
+  "docs/compiler.md: for (const item of order.items) {                 let iterations = 0;",
+  'docs/compiler.md: while (!(await isDone(job))) await sleep("10s");',
+  "docs/compiler.md: await Promise.all([",
+  "docs/compiler.md: Invalid event for 'checkout' (2 problems):",
+  "docs/compiler.md: {",
+  "docs/compiler.md: durablec build [-p tsconfig.json] [--outDir dir] [--watch] [--pretty]",
+  "docs/compiler.md: durablec build --bundle [-p tsconfig.json] [--outDir dist/lambda] [--execution-timeout s] [--retention-days n]",
+  'docs/compiler.md: import { compile, transform, formatDiagnostics, Codes } from "durablec/compiler";',
+  "docs/compiler.md: npm run fuzz -- --runs 1000 --seed 7      # any disagreement is shrunk and printed as a fixture",
+  "docs/configuration.md: {",
+  "docs/deploying.md: $ npx durablec build --bundle --outDir dist/lambda --execution-timeout 86400 --retention-days 14",
+  "docs/deploying.md: dist/lambda/",
+  'docs/deploying.md: AWSTemplateFormatVersion: "2010-09-09"',
+  "docs/deploying.md: $ npx durablec build",
+  "docs/deploying.md: $ npx durablec check --against deployed/durable.manifest.json",
+  "docs/deploying.md: The code changed under this execution of checkout: the operation at position 2 does not match its history (name mismatch).",
+  "docs/dev-ui.md: # A \"use durable\" project: build it, run its entries, rebuild on every change under the tsconfig's folder",
+  "docs/diagnostics.md: src/checkout.ts(12,5): error DUR1001: Call to 'Math.random' outside a step: …",
+  "docs/diagnostics.md: const id = crypto.randomUUID();                                   // DUR1001",
+  "docs/diagnostics.md: let counter = 0;",
+  'docs/diagnostics.md: await step("pay", async () => {',
+  'docs/diagnostics.md: await step("sum", async () => { total += n; });          // DUR1005',
+  "docs/diagnostics.md: for (const item of order.items) {",
+  "docs/diagnostics.md: // @durable concurrency=lots      ← warning DUR3002: Ignored '@durable concurrency=lots (expected a positive integer or 'unbounded')'",
+  "docs/esbuild.md: import * as esbuild from \"esbuild\";",
+  'docs/http-api.md: import { createRuntime, startServer, Worker } from "durablec/runtime";',
+  'docs/http-api.md: { "functionName": "order", "input": { "orderId": "o-7" }, "name": "o-7", "executionTimeoutSeconds": 3600 }',
+  "docs/http-api.md: $ curl -s -X POST localhost:7071/executions -d '{\"functionName\":\"order\",\"name\":\"o-7\",\"input\":{\"orderId\":\"o-7\",\"sku\":\"mug\",\"amount\":3}}'",
+  "docs/http-api.md: $ curl -s -X POST localhost:7071/callbacks/32wsJ77jlhe9WhGZCSf-eKlaqnFFAfw0W98aOuuvjcs/succeed -d '{\"approvedBy\":\"li\"}'",
+  "docs/language.md: export async function checkout(order: Order): Promise<Receipt> {",
+  "docs/runtime.md: durablec run <module>[#export] [--input <json|@file|@->] [--name <name>] [--db <file>]",
+  "docs/runtime.md: $ durablec run dist/order.js --input '{\"orderId\":\"o-42\",\"sku\":\"blue-mug\",\"amount\":12.5}' --name o-42",
+  "docs/runtime.md: durablec worker <module>[#export]... [--db <file>] [--concurrency <n>] [--lease-ms <n>]",
+  "docs/runtime.md: durablec executions list [--status <status>] [--function <name>] [--limit <n>] [--json]",
+  "docs/runtime.md: $ durablec executions list",
+  "docs/runtime.md: durablec callback succeed <callbackId> [result|@file|@-]",
+  "docs/runtime.md: $ durablec callback succeed ZZIM08t3qToj0mKlju3sgkk5xzjetnl8Z2lkF-f1TR4 '{\"approvedBy\":\"maria\"}'",
+  "docs/runtime.md: durablec serve [<module>[#export]...] [--port <n>] [--host <addr>] [--db <file>] [worker options]",
+  'docs/runtime.md: {"ts":"2026-11-29T12:34:54.485Z","level":"info","event":"operation","arn":"arn:aws:lambda:local:000000000000:function:flaky:$LATEST/durable-execution/f1/72b68c13-e664-4080-b2da-60e15d34bc1b","function":"flaky","execution":"f1","operationId":"c4ca4238a0b92382","operationName":"call-api","type":"STEP","subType":"Step","status":"PENDING","attempt":1,"nextAttemptAt":"2026-11-29T12:34:55.484Z","error":"Error: attempt 1 failed"}',
+]);
+
+function key(block: CodeBlock): string {
+  return `${block.file}: ${block.code.split("\n").find((l) => l.trim() !== "") ?? ""}`;
+}
+
+const HOW_TO_RUN = [
+  "Put a marker on the line before it, so a test runs it (see the header of test/docs/doc-samples.test.ts):",
+  "  <!-- doc-test: a-unique-name -->    ```ts: runs it; `// > ` lines are what it must print.",
+  "                                       ```sh: runs it in the scratch project with durablec on PATH; `# > ` lines must appear in its output (… matches anything).",
+  "  <!-- doc-transform: a-unique-name --> before two ```ts blocks: the source, then exactly what `durablec transform` prints (UPDATE_DOC_TRANSFORMS=1 writes it).",
+  "Only commands against AWS itself may stay unrun: <!-- doc-skip: needs an AWS account -->.",
+].join("\n");
+
+/** What is wrong with how a block is (not) run, or undefined when a test runs it. */
+export function problem(block: CodeBlock): string | undefined {
+  const where = `${block.file}:${block.line}`;
+  const marker = block.marker;
+  if (!marker) return `${where}: this \`\`\`${block.lang} block is not run by any test.\n${HOW_TO_RUN}`;
+  const runner = RUNNERS[marker.kind];
+  if (!runner) return `${where}: <!-- ${marker.kind} --> is not a marker any test honours.\n${HOW_TO_RUN}`;
+  const langs = runner.langs[block.index]!;
+  if (!langs.includes(block.lang)) return `${where}: <!-- ${marker.kind} --> runs ${langs.map((l) => `\`\`\`${l}`).join(" or ")} blocks, not \`\`\`${block.lang}.`;
+  if (marker.kind === "doc-skip" && !SKIP_REASONS.includes(marker.arg)) {
+    return `${where}: "${marker.arg}" is not a reason to leave a block unrun (allowed: ${SKIP_REASONS.map((r) => `"${r}"`).join(", ")}); make it run instead.\n${HOW_TO_RUN}`;
+  }
+  return undefined;
+}
+
+describe("every documentation code block", () => {
+  const blocks = allCodeBlocks();
+
+  it("is run by a test, or marked as needing an AWS account", () => {
+    const problems = blocks.filter((b) => !NOT_YET_RUN.has(key(b))).flatMap((b) => problem(b) ?? []);
+    expect(problems.join("\n\n"), "documentation code blocks that no test runs").toBe("");
+  });
+
+  it("leaves out only blocks that still exist and are still not run", () => {
+    const unrun = new Set(blocks.filter((b) => problem(b) !== undefined).map(key));
+    expect([...NOT_YET_RUN].filter((k) => !unrun.has(k)), "remove these from NOT_YET_RUN").toEqual([]);
+  });
+
+  it("names the file, the line and the marker to add", () => {
+    const block: CodeBlock = { file: "docs/x.md", line: 12, lang: "ts", code: "f();", index: 0 };
+    expect(problem(block)).toMatch(/^docs\/x\.md:12: this ```ts block is not run by any test\.\n.*<!-- doc-test: a-unique-name -->/s);
+    expect(problem({ ...block, lang: "console", marker: { kind: "doc-skip", arg: "too slow" } })).toMatch(/"too slow" is not a reason/);
+    expect(problem({ ...block, lang: "console", marker: { kind: "doc-skip", arg: "needs an AWS account" } })).toBeUndefined();
+    expect(problem({ ...block, lang: "json", marker: { kind: "doc-test", arg: "x" } })).toMatch(/runs ```ts or ```sh blocks, not ```json/);
+    expect(problem({ ...block, marker: { kind: "doc-tset", arg: "x" } })).toMatch(/not a marker any test honours/);
+  });
+});
