@@ -13,6 +13,7 @@ import { rewriteIntrinsics } from "./rewrite-intrinsics.js";
 import { rewriteLoopsToMap } from "./rewrite-loops-to-map.js";
 import { rewriteTimersToWait } from "./rewrite-timers-to-wait.js";
 import { validateInputs } from "./validate-inputs.js";
+import { assertNarrowedProperties } from "./rebind-narrowed.js";
 
 export const PASSES: readonly { name: string; run: Pass }[] = [
   { name: "rewrite-effects-to-steps", run: rewriteEffectsToSteps },
@@ -22,6 +23,7 @@ export const PASSES: readonly { name: string; run: Pass }[] = [
   { name: "rewrite-durable-calls-to-child-contexts", run: rewriteDurableCallsToChildContexts },
   { name: "rewrite-loops-to-map", run: rewriteLoopsToMap },
   { name: "rewrite-concurrency", run: rewriteConcurrency },
+  { name: "keep-narrowing-in-closures", run: assertNarrowedProperties },
   { name: "validate-inputs", run: validateInputs },
   { name: "rewrite-entries-to-handlers", run: rewriteEntriesToHandlers },
   // Last: it needs to know which imports the other passes used.

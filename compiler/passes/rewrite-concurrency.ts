@@ -16,6 +16,7 @@
 import { Node } from "ts-morph";
 import { qualifiedName } from "./operation-name.js";
 import type { PassContext } from "./pass-context.js";
+import { rebindNarrowed } from "./rebind-narrowed.js";
 
 const PASS = "rewrite-concurrency";
 
@@ -26,8 +27,9 @@ export function rewriteConcurrency(context: PassContext): void {
       if (plan.kind !== "branch") continue;
       const e = plan.expression;
       const object = Node.isObjectLiteralExpression(e);
-      edits.head(e.getStart(), e.getEnd(), `${names.ctx}.runInChildContext(${qualifiedName(context, e, plan.name)}, async (${names.ctx}) => ${object ? "(" : ""}`, PASS);
-      edits.tail(e.getStart(), e.getEnd(), object ? "))" : ")", PASS);
+      const rebind = rebindNarrowed(context, analysis.fn, e);
+      edits.head(e.getStart(), e.getEnd(), `${names.ctx}.runInChildContext(${qualifiedName(context, e, plan.name)}, ${rebind.open}async (${names.ctx}) => ${object ? "(" : ""}`, PASS);
+      edits.tail(e.getStart(), e.getEnd(), `${object ? ")" : ""}${rebind.close})`, PASS);
     }
   }
 }

@@ -9,6 +9,7 @@
  * operations of their own.
  */
 import { operationName } from "./operation-name.js";
+import { rebindNarrowed } from "./rebind-narrowed.js";
 import { openParenOf, operationsOf, type PassContext } from "./pass-context.js";
 
 const PASS = "rewrite-durable-calls-to-child-contexts";
@@ -26,10 +27,11 @@ export function rewriteDurableCallsToChildContexts(context: PassContext): void {
     const call = op.call;
     const callee = call.getExpression();
     const ctx = names.ctx;
-    edits.head(call.getStart(), call.getEnd(), `${ctx}.runInChildContext(${operationName(context, op)}, async (${ctx}) => `, PASS);
+    const rebind = rebindNarrowed(context, op.fn, call);
+    edits.head(call.getStart(), call.getEnd(), `${ctx}.runInChildContext(${operationName(context, op)}, ${rebind.open}async (${ctx}) => `, PASS);
     // A result JSON does not round-trip gets the codec of its type (runtime/internal/serdes.ts).
     const codec = op.codec !== undefined ? `, ${internalName(context)}.childConfig(${JSON.stringify(op.codec)})` : "";
-    edits.tail(call.getStart(), call.getEnd(), `${codec})`, PASS);
+    edits.tail(call.getStart(), call.getEnd(), `${rebind.close}${codec})`, PASS);
     if (target.isEntry) {
       let local: string;
       if (target.sourceFile === context.file) local = names.inner(target.name);

@@ -9,6 +9,7 @@
 import { Node } from "ts-morph";
 import { effectStepParts } from "./effect-step-parts.js";
 import { operationName } from "./operation-name.js";
+import { rebindNarrowed } from "./rebind-narrowed.js";
 import { needsParentheses, operationsOf, str, type PassContext } from "./pass-context.js";
 
 const PASS = "rewrite-effects-to-steps";
@@ -27,9 +28,11 @@ export function rewriteEffectsToSteps(context: PassContext): void {
     const wrap = op.needsAwait && needsParentheses(op.extent);
     // Idempotency key binding, retries, semantics and codec (issue 6): effect-step-parts.ts.
     const parts = effectStepParts(context, op);
-    const open = `${wrap ? "(" : ""}${op.needsAwait ? "await " : ""}${names.ctx}.step(${operationName(context, op)}, ${parts.open}async () => `;
+    // Variables narrowed here keep their types inside the step body (rebind-narrowed.ts).
+    const rebind = rebindNarrowed(context, op.fn, op.extent);
+    const open = `${wrap ? "(" : ""}${op.needsAwait ? "await " : ""}${names.ctx}.step(${operationName(context, op)}, ${rebind.open}${parts.open}async () => `;
     edits.head(start, end, open, PASS);
     // Zero-length span: the step is the innermost construct ending here, so it closes first.
-    edits.tail(end, end, `${parts.close}${parts.config}${wrap ? "))" : ")"}`, PASS);
+    edits.tail(end, end, `${parts.close}${rebind.close}${parts.config}${wrap ? "))" : ")"}`, PASS);
   }
 }

@@ -24,16 +24,17 @@ import { statementOf, type Concurrency, type KeptPlan, type MapPlan, type PollPl
 import { mapItemCodec, promiseMapCodec, withConfigEntry } from "./map-item-codec.js";
 import { iterationCounters, operationName, qualifiedName } from "./operation-name.js";
 import { type PassContext } from "./pass-context.js";
+import { rebindNarrowed, type Rebinding } from "./rebind-narrowed.js";
 
 const PASS = "rewrite-loops-to-map";
 
 export function rewriteLoopsToMap(context: PassContext): void {
   for (const analysis of context.functions) {
     for (const plan of analysis.loops ?? []) {
-      if (plan.kind === "map") rewriteMap(context, plan);
+      if (plan.kind === "map") rewriteMap(context, plan, rebindNarrowed(context, analysis.fn, plan.body));
       else if (plan.kind === "poll") {
         const op = analysis.operations.find((o) => o.kind === "waitForCondition" && o.extent === plan.loop);
-        if (op) rewritePoll(context, plan, operationName(context, op));
+        if (op) rewritePoll(context, plan, operationName(context, op), rebindNarrowed(context, analysis.fn, plan.check));
       } else if (plan.kind === "promise-map") rewritePromiseMap(context, plan);
       else if (plan.kind === "kept") countIterations(context, plan);
     }
@@ -86,7 +87,7 @@ function identifierFrom(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(last) ? last : "items";
 }
 
-function rewriteMap(context: PassContext, plan: MapPlan): void {
+function rewriteMap(context: PassContext, plan: MapPlan, rebind: Rebinding): void {
   const { edits, names } = context;
   const ctx = names.ctx;
   const key = `map@${plan.loop.getStart()}`;
@@ -105,7 +106,7 @@ function rewriteMap(context: PassContext, plan: MapPlan): void {
   head.forEach((h, i) => {
     let text = h.text;
     if (i === 0) text = open + text;
-    if (i === head.length - 1) text += `, async (${ctx}, ${plan.items.params}) => ${isBlock ? "" : "{ "}`;
+    if (i === head.length - 1) text += `, ${rebind.open}async (${ctx}, ${plan.items.params}) => ${isBlock ? "" : "{ "}`;
     edits.replace(h.start, h.end, text, PASS);
   });
 
@@ -132,6 +133,7 @@ function rewriteMap(context: PassContext, plan: MapPlan): void {
   if (isBlock) {
     if (result) edits.head(body.getEnd() - 1, body.getEnd() - 1, `${innerIndent.slice(indent.length)}return ${result};\n${indent}`, PASS);
   } else tail += result ? ` return ${result}; }` : " }";
+  tail += rebind.close;
   if (!needsBatch) tail += `, ${config})).throwIfError();`;
   else {
     tail += `, ${config});`;
@@ -157,12 +159,12 @@ function rewriteMap(context: PassContext, plan: MapPlan): void {
   edits.tail(plan.statement.getStart(), plan.statement.getEnd(), tail, PASS);
 }
 
-function rewritePoll(context: PassContext, plan: PollPlan, name: string): void {
+function rewritePoll(context: PassContext, plan: PollPlan, name: string, rebind: Rebinding): void {
   const { edits, names } = context;
   context.imports.internal = true;
   const delay = plan.delay ? plan.delay.getText() : `"5s"`;
-  const open = `await ${names.ctx}.waitForCondition(${name}, async () => !!(await `;
-  const close = `), ${names.internal}.waitForConfig({ initialState: false, until: (done) => done, backoff: { initialDelay: ${delay}, maxAttempts: Infinity } }));`;
+  const open = `await ${names.ctx}.waitForCondition(${name}, ${rebind.open}async () => !!(await `;
+  const close = `)${rebind.close}, ${names.internal}.waitForConfig({ initialState: false, until: (done) => done, backoff: { initialDelay: ${delay}, maxAttempts: Infinity } }));`;
   const loop = plan.loop;
   if (plan.firstWait) {
     // do { await sleep(d) } while (!(await check())): the first sleep stays a wait, then the polling.
