@@ -5,7 +5,8 @@ import { CallClassifier, type CallClass } from "./classify-call.js";
 import { loc, type DurableFunction } from "./discover.js";
 import { analyzeLoops, isConcurrentBody, matchPollingLoop, type LoopPlan } from "./loops.js";
 import { inputDiagnostics } from "./inputs.js";
-import { EffectPlanner, type EffectPlan } from "./effect-options.js";
+import { EffectPlanner, type EffectPlan, type KeyPlacement } from "./effect-options.js";
+import { fetchIdempotencyHeader } from "../project/config.js";
 import { awaitedType } from "./serializable.js";
 import { analyzeResultType, type TypeDescriptor } from "./type-descriptor.js";
 
@@ -34,6 +35,16 @@ export interface PlannedOperation {
   effect?: EffectPlan;
   /** The result's codec, when JSON alone does not round-trip it (analysis/type-descriptor.ts). */
   codec?: TypeDescriptor;
+  /** Explicit `step()`: the effects in its body that take an idempotency key, in source order. */
+  keyedCalls?: KeyedCall[];
+}
+
+/** An effect inside an explicit step body whose key comes from the step's key and `site`. */
+export interface KeyedCall {
+  call: CallExpression;
+  placement: KeyPlacement;
+  /** Stable within the step body: the callee, and an ordinal when it repeats (`charge`, `charge#2`). */
+  site: string;
 }
 
 export interface FunctionAnalysis {
@@ -44,7 +55,7 @@ export interface FunctionAnalysis {
   loops?: LoopPlan[];
 }
 
-type Mode = { kind: "body" } | { kind: "nested" } | { kind: "step"; fn: Node };
+type Mode = { kind: "body" } | { kind: "nested" } | { kind: "step"; fn: Node; step?: PlannedOperation };
 
 const FUNCTION_KINDS = new Set([SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, SyntaxKind.FunctionDeclaration, SyntaxKind.MethodDeclaration, SyntaxKind.GetAccessor, SyntaxKind.SetAccessor, SyntaxKind.Constructor]);
 
@@ -57,7 +68,7 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
   const operations: PlannedOperation[] = [];
   const diagnostics: Diagnostic[] = [];
   const reportedModuleState = new Set<string>();
-  const effects = new EffectPlanner(classifier.config.retry);
+  const effects = new EffectPlanner(classifier.config.retry, fetchIdempotencyHeader(classifier.config));
   const body = fn.node.getBody();
   if (!body) return { fn, operations, diagnostics };
 
@@ -110,7 +121,10 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
       }
       return false;
     }
-    if (mode.kind === "step") return false;
+    if (mode.kind === "step") {
+      if (mode.step && c.kind === "effect" && Node.isCallExpression(call)) keyCallInStep(call, c.label, mode.step);
+      return false;
+    }
     // The durable function's own body.
     switch (c.kind) {
       case "nondeterministic":
@@ -142,9 +156,9 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
       const a = args[i];
       if (a) visit(a, mode);
     };
-    const asStepBody = (i: number) => {
+    const asStepBody = (i: number, step?: PlannedOperation) => {
       const a = args[i];
-      if (a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a))) a.forEachChild((ch) => visit(ch, { kind: "step", fn: a }));
+      if (a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a))) a.forEachChild((ch) => visit(ch, { kind: "step", fn: a, ...(step ? { step } : {}) }));
       else visitArg(i, { kind: "body" });
     };
     switch (c.intrinsic) {
@@ -159,7 +173,7 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
         else diagnostics.push(createDiagnostic("DynamicStepName", {}, loc(file, nameArg ?? call.getExpression())));
         plan(call, "step", c, { ...(explicitName !== undefined ? { explicitName } : { explicitName: "<dynamic>" }), options: staticOptions({ options: args[2] }) });
         checkResult(call, explicitName ?? "step", true);
-        asStepBody(1);
+        asStepBody(1, operations[operations.length - 1]);
         visitArg(2, { kind: "body" });
         return true;
       }
@@ -185,6 +199,14 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
         visitArg(1, { kind: "body" });
         return true;
     }
+  };
+
+  const keyCallInStep = (call: CallExpression, label: string, step: PlannedOperation) => {
+    const key = effects.keyInStepBody(call, label, diagnostics);
+    if (!key) return;
+    const calls = (step.keyedCalls ??= []);
+    const repeats = calls.filter((k) => k.site === label || k.site.startsWith(`${label}#`)).length;
+    calls.push({ call, placement: key.placement, site: repeats ? `${label}#${repeats + 1}` : label });
   };
 
   const checkResult = (call: CallExpression | NewExpression, operation: string, isPromise: boolean) => {

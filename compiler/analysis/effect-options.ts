@@ -4,8 +4,21 @@
  * idempotency key goes (an unset optional key property in an argument's type, or the callee's
  * `@idempotencyKey <parameter path>`).
  */
-import { Node, SyntaxKind, ts, type CallExpression, type Expression, type NewExpression, type ObjectLiteralExpression, type Symbol as MorphSymbol } from "ts-morph";
+import {
+  Node,
+  SyntaxKind,
+  ts,
+  type ArrayLiteralExpression,
+  type CallExpression,
+  type Expression,
+  type NewExpression,
+  type ObjectLiteralExpression,
+  type ShorthandPropertyAssignment,
+  type Symbol as MorphSymbol,
+  type Type,
+} from "ts-morph";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { declarationPlace } from "./classify-call.js";
 import { loc } from "./discover.js";
 
 /** Property names APIs use for idempotency tokens (Stripe, AWS, Azure, …). */
@@ -21,12 +34,21 @@ export interface RetryPlan {
 
 /** Where the key goes in the call. */
 export type KeyPlacement =
-  /** `charge({ amount })` → `charge({ amount, idempotencyKey: key })` */
-  | { kind: "add-property"; literal: ObjectLiteralExpression; property: string }
+  /** `charge({ amount })` → `charge({ amount, idempotencyKey: key })`; path ["headers", "Idempotency-Key"] → `headers: { "Idempotency-Key": key }` */
+  | { kind: "add-property"; literal: ObjectLiteralExpression; path: string[] }
   /** `charge(req)` → `charge(durablec.setIdempotencyKey(req, ["idempotencyKey"], key))` (kept when set) */
   | { kind: "set-path"; argument: Expression; path: string[] }
-  /** `charge(100)` → `charge(100, { idempotencyKey: key })`; `send(msg)` → `send(msg, key)` */
-  | { kind: "add-argument"; index: number; path: string[] };
+  /** `charge(100)` → `charge(100, { idempotencyKey: key })`; `send(msg)` → `send(msg, key)`; also `new XCommand()` */
+  | { kind: "add-argument"; call: CallExpression | NewExpression; index: number; path: string[] }
+  /** `headers: [["accept", "x"]]` → `headers: [["accept", "x"], ["Idempotency-Key", key]]` */
+  | { kind: "add-header-tuple"; array: ArrayLiteralExpression; header: string }
+  /** `headers: h` → `headers: durablec.withIdempotencyHeader(h, key, "Idempotency-Key")` (kept when set) */
+  | { kind: "wrap-headers"; value: Expression | ShorthandPropertyAssignment; header: string }
+  /** `fetch(req)` → `durablec.idempotentFetch(fetch, key, "Idempotency-Key")(req)`: the method or headers are known only at run time */
+  | { kind: "wrap-fetch"; callee: Expression; header: string };
+
+/** Methods that never get an idempotency header: they are safe (RFC 9110), a repeat changes nothing. */
+export const SAFE_HTTP_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
 
 export interface EffectPlan {
   atMostOnce: boolean;
@@ -52,16 +74,21 @@ export function parseDurationSeconds(text: string): number | undefined {
 }
 
 export class EffectPlanner {
-  constructor(private readonly projectRetry: RetryPlan | undefined) {}
+  /**
+   * @param projectRetry `retry` of durable.config.json
+   * @param fetchHeader the header `fetch` calls carry their key in (`idempotency.fetchHeader`), if any
+   */
+  constructor(
+    private readonly projectRetry: RetryPlan | undefined,
+    private readonly fetchHeader?: string,
+  ) {}
 
   plan(call: CallExpression | NewExpression, callee: string, diagnostics: Diagnostic[]): EffectPlan {
-    const file = call.getSourceFile().getFilePath();
     const report = (problem: string, annotation: string, at: Node) =>
       diagnostics.push(createDiagnostic("InvalidDurableAnnotation", { annotation, problem }, loc(call.getSourceFile(), at)));
     const decls = Node.isCallExpression(call) ? calleeDeclarations(call) : [];
     const fromCallee = parseJsDocTags(decls, (p, a) => report(p, a, call.getExpression()));
     const fromComment = parseCallComment(call, (p, a, at) => report(p, a, at));
-    void file;
     // The comment at the call wins over the declaration, as a whole: it is the more specific.
     const a: Annotations = fromComment.atMostOnce || fromComment.noRetry || fromComment.retry ? { ...fromComment, ...(fromCallee.idempotencyKey ? { idempotencyKey: fromCallee.idempotencyKey } : {}) } : { ...fromCallee, ...fromComment };
     if (a.atMostOnce && a.retry) {
@@ -72,10 +99,26 @@ export class EffectPlanner {
     else if (a.retry) plan.retry = { ...this.projectRetry, attempts: a.retry.attempts, ...(a.retry.initialDelaySeconds !== undefined ? { initialDelaySeconds: a.retry.initialDelaySeconds } : {}) };
     else if (this.projectRetry) plan.retry = this.projectRetry;
     if (Node.isCallExpression(call)) {
-      const idempotency = a.idempotencyKey !== undefined ? this.placeFromTag(call, decls, a.idempotencyKey, callee, diagnostics) : placeFromTypes(call);
+      const idempotency = this.placeKey(call, decls, a.idempotencyKey, callee, diagnostics);
       if (idempotency) plan.idempotency = idempotency;
     }
     return plan;
+  }
+
+  /**
+   * Where the key of an effect inside an explicit `step()` body goes. The step carries the
+   * semantics and retries, so of the callee's annotations only `@idempotencyKey` counts here.
+   */
+  keyInStepBody(call: CallExpression, callee: string, diagnostics: Diagnostic[]): EffectPlan["idempotency"] {
+    const decls = calleeDeclarations(call);
+    const tags = parseJsDocTags(decls, () => undefined);
+    return this.placeKey(call, decls, tags.idempotencyKey, callee, diagnostics);
+  }
+
+  private placeKey(call: CallExpression, decls: Node[], tag: string | undefined, callee: string, diagnostics: Diagnostic[]): EffectPlan["idempotency"] {
+    if (tag !== undefined) return this.placeFromTag(call, decls, tag, callee, diagnostics);
+    if (this.fetchHeader !== undefined && isGlobalFetch(call)) return placeInFetch(call, this.fetchHeader);
+    return placeFromTypes(call) ?? placeInConstructedArgument(call);
   }
 
   private placeFromTag(call: CallExpression, decls: Node[], tag: string, callee: string, diagnostics: Diagnostic[]): EffectPlan["idempotency"] {
@@ -91,24 +134,26 @@ export class EffectPlanner {
   }
 }
 
-function placementFor(call: CallExpression, index: number, path: string[]): KeyPlacement | undefined {
+function placementFor(call: CallExpression | NewExpression, index: number, path: string[]): KeyPlacement | undefined {
   const arg = call.getArguments()[index] as Expression | undefined;
   if (!arg || (Node.isIdentifier(arg) && arg.getText() === "undefined")) {
     if (arg) return { kind: "set-path", argument: arg, path };
-    return { kind: "add-argument", index, path };
+    // `new XCommand` without parentheses has nowhere to put an argument.
+    if (!call.getFirstChildByKind(SyntaxKind.CloseParenToken)) return undefined;
+    return { kind: "add-argument", call, index, path };
   }
   if (path.length === 0) return undefined; // the key itself is passed
   if (Node.isObjectLiteralExpression(arg)) {
     const spreads = arg.getProperties().some((p) => Node.isSpreadAssignment(p));
     const existing = arg.getProperties().find((p) => (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) && p.getName() === path[0]);
     if (existing && path.length === 1) return undefined; // set by the caller
-    if (!existing && !spreads && path.length === 1) return { kind: "add-property", literal: arg, property: path[0]! };
+    if (!existing && !spreads && path.length === 1) return { kind: "add-property", literal: arg, path };
   }
   return { kind: "set-path", argument: arg, path };
 }
 
 /** The first argument whose type has an unset optional key property (aliases, intersections, optional parameters). */
-function placeFromTypes(call: CallExpression): EffectPlan["idempotency"] {
+function placeFromTypes(call: CallExpression | NewExpression): EffectPlan["idempotency"] {
   const signature = call.getProject().getTypeChecker().getResolvedSignature(call);
   if (!signature) return undefined;
   const params = signature.getParameters();
@@ -126,6 +171,84 @@ function placeFromTypes(call: CallExpression): EffectPlan["idempotency"] {
     }
   }
   return undefined;
+}
+
+/**
+ * AWS SDK v3 and its kind: `client.send(new StartBuildCommand({ projectName }))`. The argument is
+ * a command object; its constructor's parameter type (the command's input) has the key property.
+ */
+function placeInConstructedArgument(call: CallExpression): EffectPlan["idempotency"] {
+  for (const arg of call.getArguments()) {
+    let expr: Node = arg;
+    while (Node.isParenthesizedExpression(expr) || Node.isAsExpression(expr) || Node.isSatisfiesExpression(expr)) expr = expr.getExpression();
+    if (!Node.isNewExpression(expr)) continue;
+    const found = placeFromTypes(expr);
+    if (found) return { placement: found.placement, source: `${found.source} of 'new ${expr.getExpression().getText()}'` };
+  }
+  return undefined;
+}
+
+/** `fetch` of the platform (lib.dom or @types/node), not a local function of that name. */
+function isGlobalFetch(call: CallExpression): boolean {
+  const callee = call.getExpression();
+  if (!Node.isIdentifier(callee) || callee.getText() !== "fetch") return false;
+  const place = declarationPlace(callee.getSymbol()).place;
+  return place === "lib" || place === "node";
+}
+
+function stringLiteralValue(node: Node | undefined): string | undefined {
+  return node && (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) ? node.getLiteralValue() : undefined;
+}
+
+/** A URL or a string: a `fetch` input that cannot carry a method or headers of its own. */
+function isUrlLike(type: Type): boolean {
+  if (type.isUnion()) return type.getUnionTypes().every(isUrlLike);
+  return type.isString() || type.isStringLiteral() || type.isTemplateLiteral() || type.getSymbol()?.getName() === "URL";
+}
+
+/**
+ * `fetch(input, init)` with `idempotency.fetchHeader`: the key as a header when the method is not
+ * GET, HEAD or OPTIONS. What the literal `init` shows is decided here (a static method, headers
+ * as an object literal or a list of pairs); a `Request`, a method or headers known only at run
+ * time go through `durablec.idempotentFetch` / `withIdempotencyHeader`, which keep a header the
+ * caller set under any spelling.
+ */
+function placeInFetch(call: CallExpression, header: string): EffectPlan["idempotency"] {
+  const source = `header '${header}' of fetch (idempotency.fetchHeader)`;
+  const [input, init] = call.getArguments();
+  if (!input) return undefined;
+  const atRunTime: EffectPlan["idempotency"] = { placement: { kind: "wrap-fetch", callee: call.getExpression(), header }, source };
+  const inputIsUrl = isUrlLike(input.getType());
+  if (!init) return inputIsUrl ? undefined : atRunTime; // a URL alone is a GET; a Request has its own method
+  if (!Node.isObjectLiteralExpression(init) || init.getProperties().some((p) => !Node.isPropertyAssignment(p) && !Node.isShorthandPropertyAssignment(p))) return atRunTime;
+  const property = (name: string) => init.getProperties().find((p) => (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) && p.getName() === name);
+  const method = property("method");
+  if (!method) {
+    if (!inputIsUrl) return atRunTime; // the Request's method
+    return undefined; // GET
+  }
+  const methodName = Node.isPropertyAssignment(method) ? stringLiteralValue(method.getInitializer()) : undefined;
+  if (methodName === undefined) return atRunTime;
+  if ((SAFE_HTTP_METHODS as readonly string[]).includes(methodName.toUpperCase())) return undefined;
+  const headers = property("headers");
+  if (!headers) {
+    // Without `headers` in init, a Request's own headers apply: only the helper can merge them.
+    return inputIsUrl ? { placement: { kind: "add-property", literal: init, path: ["headers", header] }, source } : atRunTime;
+  }
+  if (Node.isShorthandPropertyAssignment(headers)) return { placement: { kind: "wrap-headers", value: headers, header }, source };
+  const value = (headers as Extract<typeof headers, { getInitializer(): unknown }>).getInitializerOrThrow();
+  const same = (name: string | undefined) => name !== undefined && name.toLowerCase() === header.toLowerCase();
+  if (Node.isObjectLiteralExpression(value) && value.getProperties().every((p) => Node.isPropertyAssignment(p) && !Node.isComputedPropertyName(p.getNameNode()))) {
+    const names = value.getProperties().map((p) => stringLiteralValue((p as Extract<typeof p, { getNameNode(): Node }>).getNameNode()) ?? (p as { getName(): string }).getName());
+    if (names.some(same)) return undefined; // set by the caller
+    return { placement: { kind: "add-property", literal: value, path: [header] }, source };
+  }
+  if (Node.isArrayLiteralExpression(value) && value.getElements().every((e) => Node.isArrayLiteralExpression(e) && stringLiteralValue(e.getElements()[0]) !== undefined)) {
+    const names = value.getElements().map((e) => stringLiteralValue((e as ArrayLiteralExpression).getElements()[0]));
+    if (names.some(same)) return undefined;
+    return { placement: { kind: "add-header-tuple", array: value, header }, source };
+  }
+  return { placement: { kind: "wrap-headers", value: value as Expression, header }, source };
 }
 
 function isOptional(prop: MorphSymbol): boolean {
@@ -222,10 +345,3 @@ function applyTag(out: Annotations, name: string, args: string[], where: string,
       break;
   }
 }
-
-/** For the rewrite: the key expression's placement as text edits. */
-export function isKeyPlacement(x: unknown): x is KeyPlacement {
-  return !!x && typeof x === "object" && "kind" in x;
-}
-
-export const _forTests = { SyntaxKind };

@@ -3,6 +3,12 @@ import * as path from "node:path";
 import { z } from "zod";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 
+/** An HTTP field name (RFC 9110 token). */
+const HTTP_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** The header name of the IETF draft (and Stripe, Adyen, PayPal…). */
+export const DEFAULT_IDEMPOTENCY_HEADER = "Idempotency-Key";
+
 /**
  * `durable.config.json`, next to the tsconfig. Every field is optional.
  *
@@ -13,6 +19,7 @@ import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js"
  * A reference is `<module>#<name>`: `<module>` is a package name (`stripe`, `@aws-sdk/client-s3`,
  * `node:fs`) or a project file path relative to the config file; `<name>` is the exported
  * function, or `Class.method`, or `*` for every function of the module.
+ * `{ "idempotency": { "fetchHeader": true } }` adds an `Idempotency-Key` header to effectful `fetch` calls.
  */
 export const DurableConfigSchema = z
   .object({
@@ -38,8 +45,29 @@ export const DurableConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * `fetchHeader`: send the idempotency key of a `fetch` with a method other than GET, HEAD and
+     * OPTIONS as an HTTP header; `true` names it `Idempotency-Key`, a string names it (off by default).
+     */
+    idempotency: z
+      .object({
+        fetchHeader: z
+          .union([z.boolean(), z.string().regex(HTTP_HEADER_NAME, "not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, no spaces)")], {
+            error: 'expected true, false or an HTTP header name such as "Idempotency-Key"',
+          })
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/** The header a `fetch` carries its idempotency key in, or undefined when the project does not ask for one. */
+export function fetchIdempotencyHeader(config: DurableConfig): string | undefined {
+  const header = config.idempotency?.fetchHeader;
+  if (header === true) return DEFAULT_IDEMPOTENCY_HEADER;
+  return typeof header === "string" ? header : undefined;
+}
 
 export type DurableConfig = z.infer<typeof DurableConfigSchema>;
 

@@ -57,11 +57,62 @@ export function withIdempotencyKey<T>(ctx: DurableContext, path: string, body: (
   return body(idempotencyKey(ctx, path));
 }
 
-/** Headers with an `Idempotency-Key` added, unless the caller set one (any case). */
-export function withIdempotencyHeader(headers: ConstructorParameters<typeof Headers>[0], key: string): Headers {
+/**
+ * Keys for the effects inside an explicit `step()` body: `keyFor(site)` derives one from the
+ * step's key (bound here, outside the body, like {@link withIdempotencyKey}), the call site and
+ * how many times that site already ran in this attempt. Every attempt starts counting afresh, so a
+ * retried step sends the keys of its first attempt again, and a call in a loop of the body gets
+ * one key per iteration.
+ *
+ * @example
+ * ctx.step("pay", withCallIdempotencyKeys(ctx, "pay", (keyFor) => async () => charge({ amount, idempotencyKey: keyFor("charge") })))
+ */
+export function withCallIdempotencyKeys<F extends (...args: any[]) => unknown>(ctx: DurableContext, path: string, body: (keyFor: (site: string) => string) => F): F {
+  const stepKey = idempotencyKey(ctx, path);
+  return ((...args: unknown[]) => {
+    const runs = new Map<string, number>();
+    const keyFor = (site: string) => {
+      const n = (runs.get(site) ?? 0) + 1;
+      runs.set(site, n);
+      return uuidFrom(`durablec-idempotency-call\0${stepKey}\0${site}\0${n}`);
+    };
+    return body(keyFor)(...args);
+  }) as F;
+}
+
+/** Methods that get no idempotency header: safe methods, which a repeat cannot change anything with. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Headers with `key` under `header` (`Idempotency-Key` by default) added, unless the caller set
+ * that header under any spelling. Accepts every form `fetch` does: a plain object, a `Headers`,
+ * a list of pairs.
+ */
+export function withIdempotencyHeader(headers: ConstructorParameters<typeof Headers>[0], key: string, header = "Idempotency-Key"): Headers {
   const h = new Headers(headers);
-  if (!h.has("idempotency-key")) h.set("Idempotency-Key", key);
+  if (!h.has(header)) h.set(header, key);
   return h;
+}
+
+/**
+ * `fetch`, sending `key` in `header` when the method is not GET, HEAD or OPTIONS and the caller
+ * set no such header. For calls whose method or headers are known only at run time: a `Request`
+ * (its method and headers count when `init` does not override them), a computed method, an
+ * `init` held in a variable.
+ *
+ * @example
+ * idempotentFetch(fetch, key, "Idempotency-Key")(request) // request with the header when it is a POST
+ */
+export function idempotentFetch(fetchFn: typeof fetch, key: string, header = "Idempotency-Key"): typeof fetch {
+  return (input, init) => {
+    const request = typeof Request !== "undefined" && input instanceof Request ? input : undefined;
+    const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
+    if (SAFE_METHODS.has(method)) return fetchFn(input, init);
+    // Headers in `init` replace the Request's: start from whichever fetch would send.
+    const current = init?.headers !== undefined ? init.headers : request?.headers;
+    if (new Headers(current).has(header)) return fetchFn(input, init);
+    return fetchFn(input, { ...init, headers: withIdempotencyHeader(current, key, header) });
+  };
 }
 
 /**

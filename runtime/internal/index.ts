@@ -22,8 +22,11 @@ import {
 } from "../intrinsics.js";
 import { serdes, type TypeDescriptor } from "./serdes.js";
 
-/** ABI version of this module; bumped when an export is added (2: effect configs, idempotency keys, serdes, input validation). */
-export const ABI_VERSION = 2;
+/**
+ * ABI version of this module; bumped when an export is added (2: effect configs, idempotency keys,
+ * serdes, input validation; 3: keys inside explicit steps, the fetch idempotency header).
+ */
+export const ABI_VERSION = 3;
 
 /**
  * Converts a durablec {@link Duration} (`"24h"`, milliseconds, `{hours: 24}`) to the SDK's
@@ -103,7 +106,7 @@ export function stepConfig<T>(options?: StepOptions, codec?: TypeDescriptor): St
   return config;
 }
 
-export { idempotencyKey, withIdempotencyKey, withIdempotencyHeader, setIdempotencyKey } from "./idempotency.js";
+export { idempotencyKey, withIdempotencyKey, withCallIdempotencyKeys, withIdempotencyHeader, idempotentFetch, setIdempotencyKey } from "./idempotency.js";
 export { defaultRetryStrategy, isTransientError, backoffSeconds, retryEverything, noRetry, DEFAULT_RETRY, type RetrySettings, type RetryStrategy } from "./retry.js";
 export { serdes, encode, decode, type TypeDescriptor } from "./serdes.js";
 export {
