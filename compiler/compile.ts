@@ -3,7 +3,7 @@ import { Node, SyntaxKind, type Project, type SourceFile } from "ts-morph";
 import { analyzeDurableFunction, type FunctionAnalysis } from "./analysis/analyze-durable-function.js";
 import { checkHandwrittenHandler } from "./analysis/check-handwritten-handler.js";
 import { CallClassifier } from "./analysis/classify-call.js";
-import { discover, loc, type Discovery, type DurableFunction } from "./analysis/discover.js";
+import { discover, durableFunctionsByDeclaration, loc, type Discovery, type DurableFunction } from "./analysis/discover.js";
 import { createDiagnostic, hasErrors, InternalCompilerError, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { EditSet, type Edit } from "./edits/edit-set.js";
 import { buildManifest, type Manifest } from "./emit/manifest.js";
@@ -46,7 +46,7 @@ export interface TransformProjectOptions {
  */
 function checkCallsFromOrdinaryCode(files: readonly SourceFile[], durableFunctions: readonly DurableFunction[]): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const byNode = new Map<Node, DurableFunction>(durableFunctions.map((f) => [f.node, f]));
+  const byNode = durableFunctionsByDeclaration(durableFunctions);
   const names = new Set(durableFunctions.map((f) => f.name));
   for (const file of files) {
     const text = file.getFullText();

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { builtinModules } from "node:module";
 import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type Symbol as MorphSymbol, type Type } from "ts-morph";
 import type { DurableConfig } from "../project/config.js";
-import type { DurableFunction } from "./discover.js";
+import { durableFunctionsByDeclaration, type DurableFunction } from "./discover.js";
 
 export const INTRINSICS = ["sleep", "step", "waitFor", "waitForCallback", "createCallback", "invoke"] as const;
 export type IntrinsicName = (typeof INTRINSICS)[number];
@@ -76,7 +76,7 @@ export class CallClassifier {
     readonly config: DurableConfig,
     private readonly configDir: string,
   ) {
-    this.durableByNode = new Map(durableFunctions.map((f) => [f.node, f]));
+    this.durableByNode = durableFunctionsByDeclaration(durableFunctions);
   }
 
   classify(call: CallExpression | NewExpression): CallClass {
@@ -106,8 +106,7 @@ export class CallClassifier {
     }
     if (ID_LIBRARIES.has(info.module)) return { kind: "nondeterministic", label };
 
-    const decl = firstFunctionDeclaration(info.symbol);
-    const durable = decl ? this.durableByNode.get(decl) : undefined;
+    const durable = info.symbol?.getDeclarations().map((d) => this.durableByNode.get(d)).find((f) => f !== undefined);
     if (durable) return { kind: "durable-call", target: durable, label, ...(info.imported ? { via: info.imported } : {}) };
 
     const override = this.override(info);
@@ -240,10 +239,6 @@ function resolveAlias(symbol: MorphSymbol | undefined): MorphSymbol | undefined 
 
 function isAmbient(node: Node): boolean {
   return node.getSourceFile().isDeclarationFile();
-}
-
-function firstFunctionDeclaration(symbol: MorphSymbol | undefined): Node | undefined {
-  return symbol?.getDeclarations().find((d) => Node.isFunctionDeclaration(d));
 }
 
 /** The function-like node that implements a declaration (a function, a method, or a variable's arrow). */

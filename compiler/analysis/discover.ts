@@ -1,14 +1,19 @@
 import * as path from "node:path";
-import { Node, SyntaxKind, type FunctionDeclaration, type SourceFile, type Statement, type CallExpression, type ArrowFunction, type FunctionExpression } from "ts-morph";
+import { Node, SyntaxKind, type FunctionDeclaration, type SourceFile, type Statement, type CallExpression, type ArrowFunction, type FunctionExpression, type VariableDeclaration } from "ts-morph";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 
 export const DIRECTIVE = "use durable";
 export const SDK_MODULE = "@aws/durable-execution-sdk-js";
 
+/** The function itself: a declaration, or an arrow / function expression bound to a `const`. */
+export type DurableFunctionNode = FunctionDeclaration | ArrowFunction | FunctionExpression;
+
 /** A function marked `"use durable"` (in its body, or by the file's directive). */
 export interface DurableFunction {
   name: string;
-  node: FunctionDeclaration;
+  node: DurableFunctionNode;
+  /** What the function's name resolves to: the function declaration, or the `const` declaration holding the arrow. */
+  declaration: FunctionDeclaration | VariableDeclaration;
   sourceFile: SourceFile;
   /** Exported: becomes a `withDurableExecution` handler under the same name. */
   isEntry: boolean;
@@ -29,6 +34,14 @@ export interface Discovery {
   fileDirectives: Map<SourceFile, Statement>;
   handwritten: HandwrittenHandler[];
   diagnostics: Diagnostic[];
+}
+
+/**
+ * Durable functions by every node a symbol of their name can resolve to: the function itself and,
+ * for an arrow or function expression, the `const` declaration that holds it.
+ */
+export function durableFunctionsByDeclaration(functions: readonly DurableFunction[]): Map<Node, DurableFunction> {
+  return new Map(functions.flatMap((f): [Node, DurableFunction][] => [[f.node, f], [f.declaration, f]]));
 }
 
 /** The directive statement among the leading string-literal statements, if any. */
@@ -87,39 +100,32 @@ function discoverFile(file: SourceFile): Discovery {
     }
     file.forEachDescendant((node) => {
       if (Node.isFunctionDeclaration(node)) {
-        const body = node.getBody();
-        const own = body && Node.isBlock(body) ? findDirective(body.getStatements()) : undefined;
+        const own = directiveOf(node);
         const byFile = !own && fileDirective && node.getParent() === file && node.isExported() && node.isAsync();
         if (!own && !byFile) return;
         const name = node.getName() ?? "default";
         const nameNode = node.getNameNode() ?? node.getFirstChildByKind(SyntaxKind.FunctionKeyword) ?? node;
-        if (!node.isAsync()) {
-          out.diagnostics.push(createDiagnostic("NotAsync", { name }, loc(file, nameNode)));
-          return;
-        }
-        if (node.isGenerator()) {
-          out.diagnostics.push(createDiagnostic("UnsupportedDurableForm", { form: "a generator function" }, loc(file, nameNode)));
-          return;
-        }
-        const isEntry = node.isExported() || node.isDefaultExport();
-        if (isEntry && node.getParameters().length > 1) {
-          out.diagnostics.push(createDiagnostic("EntryTooManyParameters", { name, count: node.getParameters().length }, loc(file, nameNode)));
-          return;
-        }
-        if (node.getParent() !== file) {
-          out.diagnostics.push(createDiagnostic("UnsupportedDurableForm", { form: "a nested function declaration" }, loc(file, nameNode)));
-          return;
-        }
-        out.functions.push({ name, node, sourceFile: file, isEntry, ...(own ? { directive: own } : {}) });
+        if (node.isGenerator()) return refuse(out, file, nameNode, "generator");
+        if (node.getParent() !== file) return refuse(out, file, nameNode, "nestedDeclaration");
+        accept(out, { name, node, declaration: node, sourceFile: file, isEntry: node.isExported() || node.isDefaultExport(), ...(own ? { directive: own } : {}) }, nameNode);
         return;
       }
-      if (Node.isArrowFunction(node) || Node.isFunctionExpression(node) || Node.isMethodDeclaration(node)) {
-        const body = node.getBody();
-        const own = body && Node.isBlock(body) ? findDirective(body.getStatements()) : undefined;
-        if (own) {
-          const form = Node.isMethodDeclaration(node) ? "a method" : Node.isArrowFunction(node) ? "an arrow function" : "a function expression";
-          out.diagnostics.push(createDiagnostic("UnsupportedDurableForm", { form }, loc(file, own)));
-        }
+      if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) {
+        const own = directiveOf(node);
+        const binding = bindingOf(node);
+        const byFile = !own && fileDirective && binding?.statement?.getParent() === file && binding.declaration.isExported() && node.isAsync();
+        if (!own && !byFile) return;
+        const at = own ?? binding?.declaration.getNameNode() ?? node;
+        const refusal = refusalOfBound(node, binding, file);
+        if (refusal) return refuse(out, file, at, refusal);
+        const declaration = binding!.declaration;
+        const name = declaration.getName();
+        accept(out, { name, node, declaration, sourceFile: file, isEntry: declaration.isExported(), ...(own ? { directive: own } : {}) }, declaration.getNameNode());
+        return;
+      }
+      if (Node.isMethodDeclaration(node) || Node.isGetAccessorDeclaration(node) || Node.isSetAccessorDeclaration(node) || Node.isConstructorDeclaration(node)) {
+        const own = directiveOf(node);
+        if (own) refuse(out, file, own, "method");
         return;
       }
       if (Node.isCallExpression(node)) {
@@ -130,6 +136,118 @@ function discoverFile(file: SourceFile): Discovery {
     });
   }
   return out;
+}
+
+function directiveOf(fn: Node & { getBody(): Node | undefined }): Statement | undefined {
+  const body = fn.getBody();
+  return body && Node.isBlock(body) ? findDirective(body.getStatements()) : undefined;
+}
+
+/** The checks every durable function passes, whatever its form; adds it when they pass. */
+function accept(out: Discovery, fn: DurableFunction, nameNode: Node): void {
+  const file = fn.sourceFile;
+  if (!fn.node.isAsync()) {
+    out.diagnostics.push(createDiagnostic("NotAsync", { name: fn.name }, loc(file, nameNode)));
+    return;
+  }
+  const count = fn.node.getParameters().length;
+  if (fn.isEntry && count > 1) {
+    out.diagnostics.push(createDiagnostic("EntryTooManyParameters", { name: fn.name, count }, loc(file, nameNode)));
+    return;
+  }
+  out.functions.push(fn);
+}
+
+/** `const name = <fn>` (parentheses allowed around the function), with its statement. */
+function bindingOf(fn: ArrowFunction | FunctionExpression): { declaration: VariableDeclaration; statement: Statement | undefined } | undefined {
+  let node: Node = fn;
+  while (Node.isParenthesizedExpression(node.getParent())) node = node.getParentOrThrow();
+  const parent = node.getParent();
+  if (!Node.isVariableDeclaration(parent) || parent.getInitializer() !== node) return undefined;
+  return { declaration: parent, statement: parent.getVariableStatement() };
+}
+
+/**
+ * Why an arrow or function expression marked durable cannot be one: a durable function is compiled
+ * under its name (a handler, or a child context other durable functions call), so it must be a
+ * module-level `const` binding that nothing can reassign or retype.
+ */
+function refusalOfBound(fn: ArrowFunction | FunctionExpression, binding: ReturnType<typeof bindingOf>, file: SourceFile): RefusedForm | undefined {
+  const kind = Node.isArrowFunction(fn) ? "arrow" : "functionExpression";
+  if (!binding) {
+    const parent = fn.getParent();
+    if (Node.isPropertyDeclaration(parent)) return "method";
+    if (Node.isBindingElement(parent)) return "destructured";
+    return kind === "arrow" ? "unboundArrow" : "unboundFunctionExpression";
+  }
+  const { declaration, statement } = binding;
+  if (!Node.isIdentifier(declaration.getNameNode())) return "destructured";
+  const list = declaration.getVariableStatement()?.getDeclarationList() ?? declaration.getParent();
+  if (Node.isVariableDeclarationList(list) && list.getDeclarationKind() !== "const") return list.getDeclarationKind() === "var" ? "var" : "let";
+  if (!statement || statement.getParent() !== file) return "nestedBinding";
+  if (declaration.getTypeNode()) return "annotated";
+  if (Node.isFunctionExpression(fn) && fn.isGenerator()) return "generator";
+  return undefined;
+}
+
+/** DUR4006: what was marked, why it cannot be durable, and what to write instead. */
+const REFUSED = {
+  method: {
+    form: "a method",
+    why: "'this' and the object's fields are not checkpointed, so a replay would run against whatever state the object has by then",
+    instead: "Write a module-level 'async function name(…)' or 'const name = async (…) => { … }' and pass what it needs as parameters.",
+  },
+  let: {
+    form: "a function bound with 'let'",
+    why: "the variable can be reassigned, so a call through it cannot be compiled as a call to this function",
+    instead: "Declare it with 'const'.",
+  },
+  var: {
+    form: "a function bound with 'var'",
+    why: "the variable can be reassigned, so a call through it cannot be compiled as a call to this function",
+    instead: "Declare it with 'const'.",
+  },
+  destructured: {
+    form: "a function in a destructuring pattern",
+    why: "a durable function is compiled under its own name, as a handler or a child context",
+    instead: "Bind it to a name of its own: 'const name = async (…) => { … }'.",
+  },
+  nestedBinding: {
+    form: "a function declared inside another function or block",
+    why: "it closes over variables of the code around it, which are not checkpointed, and is compiled under a module-level name",
+    instead: "Move it to module level and pass what it uses as parameters.",
+  },
+  nestedDeclaration: {
+    form: "a nested function declaration",
+    why: "it closes over variables of the code around it, which are not checkpointed, and is compiled under a module-level name",
+    instead: "Move it to module level and pass what it uses as parameters.",
+  },
+  annotated: {
+    form: "a function whose variable has a type annotation",
+    why: "the compiled function takes the durable context as its first parameter, so it no longer has the annotated type",
+    instead: "Remove the annotation and type the parameters and the result: 'const name = async (event: MyEvent): Promise<MyResult> => { … }'.",
+  },
+  generator: {
+    form: "a generator function",
+    why: "a suspended generator cannot be checkpointed and resumed",
+    instead: "Use an async function that returns its results.",
+  },
+  unboundArrow: {
+    form: "an arrow function that is not bound to a name",
+    why: "a durable function is compiled under its name, as a handler or as a child context that other durable functions call",
+    instead: "Bind it at module level: 'export const name = async (…) => { \"use durable\"; … }'.",
+  },
+  unboundFunctionExpression: {
+    form: "a function expression that is not bound to a name",
+    why: "a durable function is compiled under its name, as a handler or as a child context that other durable functions call",
+    instead: "Bind it at module level: 'export const name = async function (…) { \"use durable\"; … }'.",
+  },
+} as const;
+
+type RefusedForm = keyof typeof REFUSED;
+
+function refuse(out: Discovery, file: SourceFile, at: Node, form: RefusedForm): void {
+  out.diagnostics.push(createDiagnostic("UnsupportedDurableForm", { ...REFUSED[form] }, loc(file, at)));
 }
 
 function asHandwrittenHandler(call: CallExpression): ArrowFunction | FunctionExpression | undefined {

@@ -129,7 +129,7 @@ export const Codes = define({
     code: "DUR4006",
     category: "error",
     message:
-      "\"use durable\" on {form}: only function declarations can be durable. Write 'async function name(...) { \"use durable\"; ... }'.",
+      "\"use durable\" on {form}: {why}. {instead}",
   },
   DurableCallerNotDurable: {
     code: "DUR4007",

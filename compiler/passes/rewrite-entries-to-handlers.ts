@@ -8,8 +8,16 @@
  *     "use durable";                                →    …
  *     …                                                }
  *   }                                                  export const checkout = withDurableExecution((event: Parameters<typeof checkout$durable>[1], ctx: DurableContext) => checkout$durable(ctx, event));
+ *
+ * An entry bound to a `const` is renamed the same way:
+ *
+ *   export const checkout = async (order: Order) => {  export const checkout$durable = async (ctx: DurableContext, order: Order) => {
+ *     "use durable";                                →    …
+ *     …                                                };
+ *   };                                                 export const checkout = withDurableExecution(…);
  */
-import { SyntaxKind, type Node } from "ts-morph";
+import { Node, SyntaxKind, type FunctionDeclaration, type VariableDeclaration } from "ts-morph";
+import type { DurableFunction, DurableFunctionNode } from "../analysis/discover.js";
 import type { EditSet } from "../edits/edit-set.js";
 import { validatedEventText } from "./validate-inputs.js";
 import type { PassContext } from "./pass-context.js";
@@ -20,37 +28,62 @@ export function rewriteEntriesToHandlers(context: PassContext): void {
   const { edits, names } = context;
   if (context.fileDirective) removeStatement(edits, context.fileDirective);
   for (const { fn } of context.functions) {
-    const node = fn.node;
     context.imports.DurableContext = true;
     if (fn.directive) removeStatement(edits, fn.directive);
-    const paren = node.getFirstChildByKindOrThrow(SyntaxKind.OpenParenToken);
-    const params = node.getParameters();
-    edits.tail(paren.getStart(), paren.getEnd(), `${names.ctx}: ${names.DurableContext}${params.length ? ", " : ""}`, PASS);
+    addContextParameter(context, fn.node);
     if (!fn.isEntry) continue;
 
     context.imports.withDurableExecution = true;
     const inner = names.inner(fn.name);
-    const nameNode = node.getNameNode();
-    const isDefault = node.isDefaultExport();
-    if (nameNode) edits.replace(nameNode.getStart(), nameNode.getEnd(), inner, PASS);
-    else {
-      const keyword = node.getFirstChildByKindOrThrow(SyntaxKind.FunctionKeyword);
-      edits.tail(keyword.getStart(), keyword.getEnd(), ` ${inner}`, PASS);
-    }
-    if (isDefault) {
-      const defaultKeyword = node.getFirstModifierByKind(SyntaxKind.DefaultKeyword);
-      const exportKeyword = node.getFirstModifierByKind(SyntaxKind.ExportKeyword);
-      if (exportKeyword && defaultKeyword) edits.remove(exportKeyword.getStart(), skipSpaces(context.file.getFullText(), defaultKeyword.getEnd()), PASS);
-    }
     const ev = names.event;
+    const params = fn.node.getParameters();
     const eventType = params.length ? `Parameters<typeof ${inner}>[1]` : "unknown";
     const handler = `${names.withDurableExecution}((${ev}: ${eventType}, ${names.ctx}: ${names.DurableContext}) => ${inner}(${names.ctx}${params.length ? `, ${validatedEventText(context, fn, ev)}` : ""}))`;
-    const exported = node.hasExportKeyword();
-    const declaration = isDefault
-      ? `export default ${handler};`
-      : `${exported ? "export " : ""}const ${fn.name} = ${handler};`;
-    edits.tail(node.getStart(), node.getEnd(), `\n${declaration}`, PASS);
+    if (Node.isFunctionDeclaration(fn.declaration)) rewriteDeclaredEntry(context, fn, fn.declaration, inner, handler);
+    else rewriteBoundEntry(context, fn, fn.declaration, inner, handler);
   }
+}
+
+/** `(ctx: DurableContext, …)`; a lone unparenthesised arrow parameter gets parentheses. */
+function addContextParameter(context: PassContext, node: DurableFunctionNode): void {
+  const { edits, names } = context;
+  const params = node.getParameters();
+  const parameter = `${names.ctx}: ${names.DurableContext}`;
+  const paren = node.getFirstChildByKind(SyntaxKind.OpenParenToken);
+  if (paren) edits.tail(paren.getStart(), paren.getEnd(), `${parameter}${params.length ? ", " : ""}`, PASS);
+  else {
+    const only = params[0]!;
+    edits.head(only.getStart(), only.getEnd(), `(${parameter}, `, PASS);
+    edits.tail(only.getStart(), only.getEnd(), ")", PASS);
+  }
+}
+
+/** `export async function checkout(…)` → `export async function checkout$durable(ctx, …)` and the handler after it. */
+function rewriteDeclaredEntry(context: PassContext, fn: DurableFunction, node: FunctionDeclaration, inner: string, handler: string): void {
+  const { edits } = context;
+  const nameNode = node.getNameNode();
+  const isDefault = node.isDefaultExport();
+  if (nameNode) edits.replace(nameNode.getStart(), nameNode.getEnd(), inner, PASS);
+  else {
+    const keyword = node.getFirstChildByKindOrThrow(SyntaxKind.FunctionKeyword);
+    edits.tail(keyword.getStart(), keyword.getEnd(), ` ${inner}`, PASS);
+  }
+  if (isDefault) {
+    const defaultKeyword = node.getFirstModifierByKind(SyntaxKind.DefaultKeyword);
+    const exportKeyword = node.getFirstModifierByKind(SyntaxKind.ExportKeyword);
+    if (exportKeyword && defaultKeyword) edits.remove(exportKeyword.getStart(), skipSpaces(context.file.getFullText(), defaultKeyword.getEnd()), PASS);
+  }
+  const declaration = isDefault ? `export default ${handler};` : `${node.hasExportKeyword() ? "export " : ""}const ${fn.name} = ${handler};`;
+  edits.tail(node.getStart(), node.getEnd(), `\n${declaration}`, PASS);
+}
+
+/** `export const checkout = async (…) => {…};` → `export const checkout$durable = async (ctx, …) => {…};` and the handler after it. */
+function rewriteBoundEntry(context: PassContext, fn: DurableFunction, declaration: VariableDeclaration, inner: string, handler: string): void {
+  const { edits } = context;
+  const nameNode = declaration.getNameNode();
+  edits.replace(nameNode.getStart(), nameNode.getEnd(), inner, PASS);
+  const statement = declaration.getVariableStatementOrThrow();
+  edits.tail(statement.getStart(), statement.getEnd(), `\n${statement.hasExportKeyword() ? "export " : ""}const ${fn.name} = ${handler};`, PASS);
 }
 
 function skipSpaces(text: string, at: number): number {

@@ -212,6 +212,24 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
     expect((await durablec(dir, "transform")).code).toBe(2);
   });
 
+  it("transform compiles an arrow entry bound to a const like a function declaration", async () => {
+    const handler = `import { price } from "./prices.js";
+
+export const handler = async (event: { item: string }): Promise<number> => {
+  "use durable";
+  return await price(event.item);
+};
+`;
+    const dir = project({ "src/handler.ts": handler, "src/prices.ts": PRICES });
+    const r = await durablec(dir, "transform", "src/handler.ts");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("export const handler$durable = async (ctx: DurableContext, event: { item: string }): Promise<number> => {");
+    expect(r.stdout).toContain('return await ctx.step("handler/price", async () => price(event.item)');
+    expect(r.stdout).toContain("export const handler = withDurableExecution((input: Parameters<typeof handler$durable>[1], ctx: DurableContext) => handler$durable(ctx,");
+    expect(r.stdout).not.toContain('"use durable"');
+  });
+
   it("rebuilds in --watch mode when a file changes", async () => {
     const { spawn } = await import("node:child_process");
     const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
