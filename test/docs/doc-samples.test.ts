@@ -1,60 +1,69 @@
 /**
- * Every code sample in README.md, docs/ and examples/ that is marked `<!-- doc-test: name -->`
- * runs here, so the docs cannot rot.
+ * Every code block in README.md, docs/ and examples/ runs here (or in the test its marker names,
+ * see coverage.test.ts), so the docs cannot rot. The marker is an HTML comment on the line before
+ * the block:
  *
- * - A TypeScript sample (```ts) runs as an ES module inside the package (so `durablec/...`
- *   imports resolve to the build); its `// > ` comment lines are the output it must print, in
- *   order.
- * - A shell sample (```sh) runs in bash in a scratch copy of the project (package.json,
- *   tsconfig.json, examples/, with bin/, dist/ and node_modules/ linked), with `durablec` on the
- *   PATH, as a reader following the docs would run it: all shell samples share one copy and run
- *   in reading order (README.md, examples/README.md, each example's README, then docs/). Its `# > ` comment lines are lines its output (stdout and stderr together) must
- *   contain, in order; `…` in an expected line matches anything.
- * - A before/after pair marked `<!-- doc-transform: name -->` (two ```ts blocks, the source and
- *   then what durablec makes of it) is checked by running `durablec transform` on the first block
- *   (saved as docs-samples/<name>.ts in the scratch copy, next to test/docs/fixtures/services.ts)
- *   and comparing with the second. `UPDATE_DOC_TRANSFORMS=1` rewrites the second blocks instead.
+ * - `<!-- doc-test: name -->` on a ```ts block: it runs as an ES module in the scratch project
+ *   (below; `durablec/...` imports resolve to the build); its `// > ` comment lines are the output
+ *   it must print, in order.
+ * - `<!-- doc-test: name -->` on a ```sh block: it runs in bash in the scratch project, with
+ *   `durablec` on the PATH (and aliases expanded), as a reader following the docs would run it. Its
+ *   `# > ` comment lines are lines its output (stdout and stderr together) must contain, in order;
+ *   `…` in an expected line matches anything.
+ * - `<!-- doc-output -->` on a ```text block: lines the output of the shell sample before it must
+ *   contain, in order (`…` matches anything): what a command prints, shown apart from it.
+ * - `<!-- doc-file: path -->` on a block: the exact content of that file of the scratch project
+ *   once the shell samples before it have run.
+ * - `<!-- doc-server -->` on a ```sh block of long-running commands (`durablec dev`, `serve`):
+ *   each starts in the scratch project with `--port 0` added, and must print its `# > ` lines;
+ *   all but the last are then stopped with SIGINT (exit code 0). The last keeps running for the
+ *   `<!-- doc-http -->` shell samples after it in the same file, in which `localhost:7070` is
+ *   its address, and is stopped after them.
+ * - `<!-- doc-transform: name -->` before two ```ts blocks: the source (saved as
+ *   docs-samples/<name>.ts in the scratch project, next to test/docs/fixtures/services.ts) and
+ *   exactly what `durablec transform` prints for it.
+ * - `<!-- doc-diagnostics: name -->` before a ```ts block and a ```text block: the source, and
+ *   exactly the diagnostics `durablec transform` reports for it (run in docs-samples/).
+ * - `<!-- doc-compiles: name -->` on a ```ts block: `durablec transform` compiles it with no
+ *   diagnostic at all.
+ * - `<!-- doc-usage -->` on a ```text block of `durablec <command> …` synopses: the command
+ *   exists and every `--option` in the line is one its `--help` lists.
+ * - `<!-- doc-config -->` on a ```json block: a valid durable.config.json.
+ * - `<!-- doc-tree -->` on a block listing directories: each exists in the repository, and a
+ *   directory listed with its subdirectories lists all of them.
+ *
+ * `UPDATE_DOC_TRANSFORMS=1` rewrites the second block of each doc-transform and doc-diagnostics
+ * pair with what durablec prints today.
+ *
+ * The scratch project is one copy (package.json, tsconfig.json, examples/, docs/, README.md, the
+ * fixtures, with bin/, dist/, node_modules/ and the sources linked) shared by all samples, which run in reading
+ * order (README.md, examples/README.md, each example's README, then docs/, getting started first).
+ * The compiler commands of transform, diagnostics and usage checks run in this process through the
+ * CLI's own entry point (`main` of dist/compiler/cli/main.js), so TypeScript loads once.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { marked, ROOT } from "./markdown-blocks.js";
+import { allCodeBlocks, codeBlocks, type CodeBlock, ROOT } from "./markdown-blocks.js";
 
 const root = ROOT;
+const blocks = allCodeBlocks();
+const ofKind = (kind: string) => blocks.filter((b) => b.marker?.kind === kind);
 
-interface Sample {
-  file: string;
-  name: string;
-  lang: string;
-  code: string;
-}
-
-const found: Sample[] = marked("doc-test").map((b) => ({ file: b.file, name: b.marker!.arg, lang: b.lang, code: b.code }));
-
-interface TransformPair {
-  file: string;
-  name: string;
-  input: string;
-  output: string;
-}
-
-const PAIR = /<!-- doc-transform: ([\w-]+) -->\s*\n```ts\n([\s\S]*?)\n```\s*\n```ts\n([\s\S]*?)\n```/g;
-
-/** The doc-transform blocks, each source block with the output block after it. */
-function pairsOf(kind: string): { file: string; name: string; first: string; second: string }[] {
-  const blocks = marked(kind);
-  return blocks
+/** The doc-transform / doc-diagnostics pairs: the first block with the one right after it. */
+function pairsOf(kind: string): { file: string; name: string; first: CodeBlock; second: CodeBlock }[] {
+  const marked = ofKind(kind);
+  return marked
     .filter((b) => b.index === 0)
     .map((b) => {
-      const second = blocks.find((o) => o.file === b.file && o.index === 1 && o.marker === b.marker);
+      const second = marked.find((o) => o.index === 1 && o.marker === b.marker);
       if (!second) throw new Error(`${b.file}:${b.line}: <!-- ${kind}: ${b.marker!.arg} --> needs a second block right after this one`);
-      return { file: b.file, name: b.marker!.arg, first: b.code, second: second.code };
+      return { file: b.file, name: b.marker!.arg, first: b, second };
     });
 }
-
-const pairs: TransformPair[] = pairsOf("doc-transform").map((p) => ({ file: p.file, name: p.name, input: p.first, output: p.second }));
 
 /** The lines a sample says it prints: `// > …` (TypeScript) or `# > …` (shell). */
 function expectedLines(code: string, marker: string): string[] {
@@ -76,7 +85,19 @@ export function containsInOrder(printed: readonly string[], expected: readonly s
   return { ok: true };
 }
 
-// ---- shell samples: one scratch copy of the project ------------------------------------------
+/** Replaces the second block of a pair in its file (UPDATE_DOC_TRANSFORMS=1). */
+function rewriteSecondBlock(block: CodeBlock, text: string): void {
+  const path = join(root, block.file);
+  const current = codeBlocks(block.file).find((b) => b.index === 1 && b.marker?.kind === block.marker!.kind && b.marker.arg === block.marker!.arg)!;
+  const lines = readFileSync(path, "utf8").split("\n");
+  const start = current.line; // the line after the opening fence, 0-based
+  let end = start;
+  while (!/^```\s*$/.test(lines[end]!)) end++;
+  lines.splice(start, end - start, ...text.split("\n"));
+  writeFileSync(path, lines.join("\n"));
+}
+
+// ---- the scratch project ----------------------------------------------------------------------
 
 let scratch: string | undefined;
 const scratchRoot = mkdtempSync(join(tmpdir(), "durablec-doc-sh-"));
@@ -86,80 +107,302 @@ function scratchProject(): string {
   if (scratch) return scratch;
   const dir = join(scratchRoot, "project");
   mkdirSync(dir, { recursive: true });
-  for (const f of ["package.json", "tsconfig.json"]) cpSync(join(root, f), join(dir, f));
+  for (const f of ["package.json", "tsconfig.json", "README.md"]) cpSync(join(root, f), join(dir, f));
   cpSync(join(root, "examples"), join(dir, "examples"), { recursive: true, filter: (src) => !/[\\/]examples[\\/]dist([\\/]|$)/.test(src) });
+  cpSync(join(root, "docs"), join(dir, "docs"), { recursive: true });
   cpSync(join(root, "test", "docs", "fixtures"), join(dir, "test", "docs", "fixtures"), { recursive: true });
-  for (const d of ["bin", "dist", "node_modules"]) symlinkSync(join(root, d), join(dir, d), "dir");
+  // Linked, not copied: what the commands run (the build, the dependencies, and the sources `npm run fuzz` compiles).
+  for (const d of ["bin", "dist", "node_modules", "compiler", "runtime", "scripts", "test/fuzz"]) symlinkSync(join(root, d), join(dir, d), "dir");
   const bin = join(dir, ".bin");
   mkdirSync(bin);
   writeFileSync(join(bin, "durablec"), `#!/bin/sh\nexec "${process.execPath}" "${join(root, "bin", "durablec.js")}" "$@"\n`);
   chmodSync(join(bin, "durablec"), 0o755);
+  mkdirSync(join(dir, "docs-samples"));
+  cpSync(join(root, "test", "docs", "fixtures", "services.ts"), join(dir, "docs-samples", "services.ts"));
   scratch = dir;
   return dir;
 }
 
+function shellEnv(cwd: string): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: `${join(cwd, ".bin")}:${process.env.PATH}`, NO_COLOR: "1", DURABLEC_EXAMPLES_DATA: "" };
+}
+
+// ---- durablec in this process -----------------------------------------------------------------
+
+type Main = (argv: string[], io: { cwd: string; out(text: string): void; err(text: string): void }) => Promise<number>;
+let cliMain: Main | undefined;
+
+/** Runs `durablec <argv>` in `cwd` through the CLI's entry point: exit code, stdout, stderr. */
+async function durablec(argv: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+  cliMain ??= ((await import(pathToFileURL(join(root, "dist", "compiler", "cli", "main.js")).href)) as { main: Main }).main;
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await cliMain(argv, { cwd, out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** `durablec transform <name>.ts` for a sample saved in docs-samples/. */
+async function transformSample(name: string, code: string) {
+  const dir = join(scratchProject(), "docs-samples");
+  writeFileSync(join(dir, `${name}.ts`), code + "\n");
+  return durablec(["transform", `${name}.ts`], dir);
+}
+
+// ---- long-running commands --------------------------------------------------------------------
+
+interface Server {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+/** Starts `command --port 0` in the scratch project and waits until it printed `expected`. */
+async function startServer(command: string, expected: string[]): Promise<Server> {
+  const cwd = scratchProject();
+  const child = spawn("bash", ["-c", `exec ${command} --port 0 2>&1`], { cwd, env: shellEnv(cwd), stdio: ["ignore", "pipe", "inherit"] });
+  const output: string[] = [];
+  let buffered = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    const lines = (buffered + d.toString()).split("\n");
+    buffered = lines.pop()!;
+    output.push(...lines);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!containsInOrder(output, expected).ok) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`\`${command}\` did not print ${JSON.stringify(containsInOrder(output, expected).missing)}:\n${output.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, output, exited };
+}
+
+/** Ctrl-C: the exit code. */
+async function stopServer(server: Server): Promise<number | null> {
+  server.child.kill("SIGINT");
+  return server.exited;
+}
+
+/** The address a server printed (`http://127.0.0.1:<port>`). */
+function address(server: Server): string {
+  const m = /http:\/\/127\.0\.0\.1:\d+/.exec(server.output.join("\n"));
+  if (!m) throw new Error(`no address in:\n${server.output.join("\n")}`);
+  return m[0];
+}
+
+/** Each command of a doc-server block with the `# > ` lines after it. */
+function serverCommands(code: string): { command: string; expected: string[] }[] {
+  const out: { command: string; expected: string[] }[] = [];
+  for (const line of code.split("\n")) {
+    const t = line.trim();
+    if (t.startsWith("# > ")) out.at(-1)?.expected.push(t.slice(4));
+    else if (t && !t.startsWith("#")) out.push({ command: t, expected: [] });
+  }
+  return out;
+}
+
+// ---- synopses, configuration, trees ------------------------------------------------------------
+
+/** The `durablec …` commands of a synopsis block, continuation lines joined. */
+function synopses(code: string): string[] {
+  const out: string[] = [];
+  for (const line of code.split("\n")) {
+    if (line.startsWith("durablec ")) out.push(line);
+    else if (/^\s+\S/.test(line) && out.length) out[out.length - 1] += ` ${line.trim()}`;
+    else if (line.trim()) throw new Error(`not a durablec synopsis: ${line}`);
+  }
+  return out;
+}
+
+/** The directories a tree block lists, as paths (indentation nests them). */
+export function treePaths(code: string): { path: string; children: string[] }[] {
+  const entries: { path: string; children: string[] }[] = [];
+  const open: { indent: number; entry: { path: string; children: string[] } }[] = [];
+  for (const line of code.split("\n")) {
+    const m = /^(\s*)(\S+)\/(\s|$)/.exec(line);
+    if (!m) continue;
+    const indent = m[1]!.length;
+    while (open.length && open.at(-1)!.indent >= indent) open.pop();
+    const parent = open.at(-1)?.entry;
+    const entry = { path: parent ? `${parent.path}/${m[2]}` : m[2]!, children: [] as string[] };
+    parent?.children.push(m[2]!);
+    entries.push(entry);
+    open.push({ indent, entry });
+  }
+  return entries;
+}
+
 describe("documentation samples", () => {
-  it("finds the marked samples", () => {
-    expect(found.map((s) => s.name)).toContain("service-api");
-    expect(new Set(found.map((s) => s.name)).size).toBe(found.length);
+  it("have unique names", () => {
+    const names = blocks.filter((b) => b.index === 0 && b.marker && b.marker.arg && b.marker.kind.startsWith("doc-") && b.marker.kind !== "doc-skip" && b.marker.kind !== "doc-file").map((b) => `${b.marker!.kind}:${b.marker!.arg}`);
+    expect(names).toContain("doc-test:service-api");
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
   });
 
-  it("matches expected lines in order, with … as a wildcard", () => {
+  it("match expected lines in order, with … as a wildcard", () => {
     expect(containsInOrder(["a", "SUCCEEDED in 0.12s", "c"], ["SUCCEEDED in …", "c"]).ok).toBe(true);
     expect(containsInOrder(["c", "a"], ["a", "c"])).toEqual({ ok: false, missing: "c" });
   });
 
-  for (const sample of found.filter((s) => s.lang === "ts")) {
-    it(`${sample.file}: ${sample.name}`, () => {
-      const dir = join(root, ".tmp", "doc-tests");
+  it("read directory trees by indentation", () => {
+    expect(treePaths("a/   x\n  b/  y\n  c/\nd/  z")).toEqual([
+      { path: "a", children: ["b", "c"] },
+      { path: "a/b", children: [] },
+      { path: "a/c", children: [] },
+      { path: "d", children: [] },
+    ]);
+  });
+
+  for (const sample of ofKind("doc-test").filter((b) => b.lang === "ts")) {
+    it(`${sample.file}:${sample.line}: ${sample.marker!.arg}`, () => {
+      const cwd = scratchProject();
+      const dir = join(cwd, ".tmp", "doc-tests");
       mkdirSync(dir, { recursive: true });
-      const path = join(dir, `${sample.name}.mts`);
+      const path = join(dir, `${sample.marker!.arg}.mts`);
       writeFileSync(path, sample.code);
-      const stdout = execFileSync(process.execPath, ["--import", "tsx", path], { cwd: root, encoding: "utf8" });
+      const stdout = execFileSync(process.execPath, ["--import", "tsx", path], { cwd, encoding: "utf8", env: shellEnv(cwd) });
       const expected = expectedLines(sample.code, "// > ");
       expect(expected.length, "a sample states what it prints").toBeGreaterThan(0);
       const printed = stdout.split("\n").filter((l) => l.length > 0 && !l.startsWith('{"requestId"'));
-      expect(printed).toEqual(expected);
-    });
+      expect(containsInOrder(printed, expected).ok && printed.length === expected.length, `printed:\n${printed.join("\n")}`).toBe(true);
+    }, 120_000);
   }
 
-  for (const pair of pairs) {
-    it(`${pair.file}: ${pair.name} (durablec transform)`, () => {
-      const cwd = scratchProject();
-      const dir = join(cwd, "docs-samples");
-      mkdirSync(dir, { recursive: true });
-      cpSync(join(root, "test", "docs", "fixtures", "services.ts"), join(dir, "services.ts"));
-      writeFileSync(join(dir, `${pair.name}.ts`), pair.input + "\n");
-      const r = spawnSync(process.execPath, [join(root, "bin", "durablec.js"), "transform", `docs-samples/${pair.name}.ts`], { cwd, encoding: "utf8" });
-      expect(r.status, r.stderr).toBe(0);
-      const actual = r.stdout.replace(/\n+$/, "");
-      if (process.env.UPDATE_DOC_TRANSFORMS) {
-        const path = join(root, pair.file);
-        const text = readFileSync(path, "utf8");
-        const next = text.replace(PAIR, (whole, name: string, input: string) =>
-          name === pair.name ? `<!-- doc-transform: ${name} -->\n\n\`\`\`ts\n${input}\n\`\`\`\n\n\`\`\`ts\n${actual}\n\`\`\`` : whole,
-        );
-        writeFileSync(path, next);
-        return;
+  for (const pair of pairsOf("doc-transform")) {
+    it(`${pair.file}:${pair.first.line}: ${pair.name} (durablec transform)`, async () => {
+      const r = await transformSample(pair.name, pair.first.code);
+      expect(r.code, r.err).toBe(0);
+      const actual = r.out.replace(/\n+$/, "");
+      if (process.env.UPDATE_DOC_TRANSFORMS) return rewriteSecondBlock(pair.second, actual);
+      expect(pair.second.code, `the "after" block of ${pair.name} differs from durablec transform; UPDATE_DOC_TRANSFORMS=1 rewrites it`).toBe(actual);
+    }, 60_000);
+  }
+
+  for (const pair of pairsOf("doc-diagnostics")) {
+    it(`${pair.file}:${pair.first.line}: ${pair.name} (durablec transform diagnostics)`, async () => {
+      const r = await transformSample(pair.name, pair.first.code);
+      const actual = r.err.replace(/\n+$/, "");
+      expect(actual, "a diagnostics sample reports something").not.toBe("");
+      for (const [i, line] of pair.first.code.split("\n").entries()) {
+        const code = /\/\/ (DUR\d{4})\b/.exec(line)?.[1];
+        if (code) expect(actual, `line ${i + 1} of ${pair.name} says ${code}`).toMatch(new RegExp(`^${pair.name}\\.ts\\(${i + 1},\\d+\\): \\w+ ${code}:`, "m"));
       }
-      expect(pair.output, `the "after" block of ${pair.name} differs from durablec transform; UPDATE_DOC_TRANSFORMS=1 rewrites it`).toBe(actual);
+      if (process.env.UPDATE_DOC_TRANSFORMS) return rewriteSecondBlock(pair.second, actual);
+      expect(pair.second.code, `the diagnostics of ${pair.name} differ from what durablec transform reports; UPDATE_DOC_TRANSFORMS=1 rewrites them`).toBe(actual);
+    }, 60_000);
+  }
+
+  for (const sample of ofKind("doc-compiles")) {
+    it(`${sample.file}:${sample.line}: ${sample.marker!.arg} (compiles cleanly)`, async () => {
+      const r = await transformSample(sample.marker!.arg, sample.code);
+      expect(r.err, "no diagnostics").toBe("");
+      expect(r.code).toBe(0);
+      expect(r.out).toContain("@aws/durable-execution-sdk-js");
+    }, 60_000);
+  }
+
+  for (const block of ofKind("doc-usage")) {
+    it(`${block.file}:${block.line}: command synopses match --help`, async () => {
+      for (const synopsis of synopses(block.code)) {
+        const words = synopsis.split(/\s+/);
+        const command = words.slice(1).findIndex((w) => !/^[a-z]+$/.test(w));
+        const path = words.slice(1, command === -1 ? undefined : command + 1);
+        const help = await durablec([...path.slice(0, 1), "--help"], scratchProject());
+        expect(help.code, `durablec ${path[0]} --help: ${help.err}`).toBe(0);
+        expect(help.out, `durablec ${path.join(" ")} is not in its --help`).toContain(`durablec ${path.join(" ")}`);
+        for (const option of synopsis.match(/--[a-zA-Z][\w-]*/g) ?? []) {
+          expect(help.out, `${synopsis}\n  ${option} is not an option of durablec ${path[0]}`).toMatch(new RegExp(`${option}\\b`));
+        }
+      }
     });
   }
 
-  for (const sample of found.filter((s) => s.lang === "sh")) {
-    it(`${sample.file}: ${sample.name}`, () => {
-      const cwd = scratchProject();
-      const r = spawnSync("bash", ["-c", `exec 2>&1\n${sample.code}`], {
-        cwd,
-        encoding: "utf8",
-        timeout: 180_000,
-        env: { ...process.env, PATH: `${join(cwd, ".bin")}:${process.env.PATH}`, NO_COLOR: "1", DURABLEC_EXAMPLES_DATA: "" },
+  for (const block of ofKind("doc-config")) {
+    it(`${block.file}:${block.line}: a valid durable.config.json`, async () => {
+      const { parseDurableConfig } = (await import(pathToFileURL(join(root, "dist", "compiler", "index.js")).href)) as typeof import("../../compiler/index.js");
+      expect(parseDurableConfig(block.code, "durable.config.json").diagnostics).toEqual([]);
+    });
+  }
+
+  for (const block of ofKind("doc-tree")) {
+    it(`${block.file}:${block.line}: the directories it lists`, () => {
+      const tree = treePaths(block.code);
+      expect(tree.length).toBeGreaterThan(0);
+      for (const { path, children } of tree) {
+        expect(existsSync(join(root, path)) && statSync(join(root, path)).isDirectory(), `${path}/ is not a directory`).toBe(true);
+        if (!children.length) continue;
+        const actual = readdirSync(join(root, path), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+        expect([...children].sort(), `the subdirectories of ${path}/`).toEqual(actual.sort());
+      }
+    });
+  }
+
+  // Shell samples, and what reads their output or their files, in reading order.
+  const steps = blocks.filter((b) => (b.marker?.kind === "doc-test" && b.lang === "sh") || ["doc-http", "doc-server", "doc-output", "doc-file"].includes(b.marker?.kind ?? ""));
+  let lastOutput: { at: string; lines: string[] } | undefined;
+  let server: { file: string; server: Server } | undefined;
+  const stopFileServer = async () => {
+    if (!server) return;
+    const s = server.server;
+    server = undefined;
+    expect(await stopServer(s), `the server stopped on SIGINT with exit code 0:\n${s.output.join("\n")}`).toBe(0);
+  };
+  afterAll(async () => {
+    server?.server.child.kill("SIGKILL");
+  });
+
+  for (const step of steps) {
+    const kind = step.marker!.kind;
+    const title = `${step.file}:${step.line}: ${step.marker!.arg || kind}`;
+    if (kind === "doc-server") {
+      it(`${title} (long-running)`, async () => {
+        await stopFileServer();
+        const commands = serverCommands(step.code);
+        expect(commands.length).toBeGreaterThan(0);
+        for (const [i, { command, expected }] of commands.entries()) {
+          expect(expected.length, `${command} states what it prints`).toBeGreaterThan(0);
+          const started = await startServer(command, expected);
+          if (i < commands.length - 1) expect(await stopServer(started), `${command} stopped on SIGINT with exit code 0`).toBe(0);
+          else server = { file: step.file, server: started };
+        }
+      }, 200_000);
+      continue;
+    }
+    if (kind === "doc-output") {
+      it(`${title} (the output of the sample before it)`, () => {
+        expect(lastOutput, "a doc-output block follows a shell sample").toBeDefined();
+        const match = containsInOrder(lastOutput!.lines, step.code.split("\n"));
+        expect(match.ok, `missing ${JSON.stringify(match.missing)} in the output of ${lastOutput!.at}:\n${lastOutput!.lines.join("\n")}`).toBe(true);
       });
-      const expected = expectedLines(sample.code, "# > ");
+      continue;
+    }
+    if (kind === "doc-file") {
+      it(`${title} (file content)`, () => {
+        expect(readFileSync(join(scratchProject(), step.marker!.arg), "utf8").replace(/\n+$/, "")).toBe(step.code);
+      });
+      continue;
+    }
+    it(title, async () => {
+      const cwd = scratchProject();
+      if (server && server.file !== step.file) await stopFileServer();
+      let code = step.code;
+      if (kind === "doc-http") {
+        expect(server, "a doc-http sample follows a doc-server block in the same file").toBeDefined();
+        code = code.replaceAll("localhost:7070", address(server!.server).replace("http://", ""));
+      }
+      const r = spawnSync("bash", ["-c", `exec 2>&1\nshopt -s expand_aliases\n${code}`], { cwd, encoding: "utf8", timeout: 180_000, env: shellEnv(cwd) });
+      lastOutput = { at: title, lines: r.stdout.split("\n") };
+      const expected = expectedLines(step.code, "# > ");
       expect(expected.length, "a sample states what it prints").toBeGreaterThan(0);
-      const printed = r.stdout.split("\n");
-      const match = containsInOrder(printed, expected);
-      expect(match.ok, `missing ${JSON.stringify(match.missing)} in the output of ${sample.name}:\n${r.stdout}`).toBe(true);
+      const match = containsInOrder(lastOutput.lines, expected);
+      expect(match.ok, `missing ${JSON.stringify(match.missing)} in the output of ${title}:\n${r.stdout}`).toBe(true);
     }, 200_000);
   }
+
+  it("stops the last server", async () => {
+    await stopFileServer();
+    expect(server).toBeUndefined();
+  });
 });

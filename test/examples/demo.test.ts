@@ -1,6 +1,7 @@
 /**
- * `npm ci && npm run demo` works on a fresh clone: only committed files, no build products, no
- * database. The clone is installed from the npm cache (offline); better-sqlite3's native addon
+ * The install commands of the README and getting started (the blocks marked `<!-- doc-clone -->`:
+ * `npm ci`, `npm run demo`) work on a fresh clone: only committed files, no build products, no
+ * database. They run as written, in bash; npm's configuration comes from the environment. The clone is installed from the npm cache (offline); better-sqlite3's native addon
  * is handed to its installer as a local prebuild (the binary this checkout already built, via
  * prebuild-install's documented `npm_config_better_sqlite3_local_prebuilds`), so the test does
  * not spend minutes compiling SQLite again. Everything else runs as a newcomer would run it.
@@ -10,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { marked } from "../docs/markdown-blocks.js";
 import { ROOT } from "./helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "durablec-demo-clone-"));
@@ -35,16 +37,33 @@ function localPrebuild(): string {
   return dir;
 }
 
+/** The commands of a doc-clone block, comments and blank lines left out. */
+function commands(code: string): string[] {
+  return code
+    .split("\n")
+    .map((l) => l.replace(/\s+#.*$/, "").trim())
+    .filter((l) => l && !l.startsWith("#"));
+}
+
+const cloneBlocks = marked("doc-clone");
+
+it("the README and getting started give the same install commands", () => {
+  expect(cloneBlocks.map((b) => b.file).sort()).toEqual(["README.md", "docs/getting-started.md"]);
+  for (const block of cloneBlocks) expect(commands(block.code), `${block.file}:${block.line}`).toEqual(["npm ci", "npm run demo"]);
+});
+
 it("npm ci && npm run demo on a fresh clone runs every example to its expected result and survives the crash", async () => {
   const clone = join(work, "durablec");
   execFileSync("git", ["clone", "--quiet", ROOT, clone]);
   expect(existsSync(join(clone, "dist"))).toBe(false);
   expect(existsSync(join(clone, "examples", "dist"))).toBe(false);
 
-  const install = await sh("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], clone, { npm_config_better_sqlite3_local_prebuilds: localPrebuild() });
-  expect(install.code, install.out).toBe(0);
+  const [install, run] = commands(cloneBlocks[0]!.code);
+  const npmConfig = { npm_config_prefer_offline: "true", npm_config_audit: "false", npm_config_fund: "false" };
+  const installed = await sh("bash", ["-c", install!], clone, { ...npmConfig, npm_config_better_sqlite3_local_prebuilds: localPrebuild() });
+  expect(installed.code, installed.out).toBe(0);
 
-  const demo = await sh("npm", ["run", "demo"], clone, { NO_COLOR: "1" });
+  const demo = await sh("bash", ["-c", run!], clone, { ...npmConfig, NO_COLOR: "1" });
   expect(demo.code, demo.out).toBe(0);
   const out = demo.out;
   // What a person reads: the crash, the recovery, the skipped wait, the callback.
