@@ -38,38 +38,6 @@ export const RUNNERS: Record<string, Runner> = {
 /** Why a block may stay unrun. Nothing else qualifies: a block that can run locally runs. */
 export const SKIP_REASONS = ["needs an AWS account"];
 
-/**
- * Blocks not run yet, as `file: first line`. It only shrinks: a new block gets a marker instead.
- */
-const NOT_YET_RUN = new Set<string>([
-  "docs/deploying.md: $ npx durablec build --bundle --outDir dist/lambda --execution-timeout 86400 --retention-days 14",
-  "docs/deploying.md: dist/lambda/",
-  'docs/deploying.md: AWSTemplateFormatVersion: "2010-09-09"',
-  "docs/deploying.md: $ npx durablec build",
-  "docs/deploying.md: $ npx durablec check --against deployed/durable.manifest.json",
-  "docs/deploying.md: The code changed under this execution of checkout: the operation at position 2 does not match its history (name mismatch).",
-  "docs/dev-ui.md: # A \"use durable\" project: build it, run its entries, rebuild on every change under the tsconfig's folder",
-  "docs/esbuild.md: import * as esbuild from \"esbuild\";",
-  'docs/http-api.md: import { createRuntime, startServer, Worker } from "durablec/runtime";',
-  'docs/http-api.md: { "functionName": "order", "input": { "orderId": "o-7" }, "name": "o-7", "executionTimeoutSeconds": 3600 }',
-  "docs/http-api.md: $ curl -s -X POST localhost:7071/executions -d '{\"functionName\":\"order\",\"name\":\"o-7\",\"input\":{\"orderId\":\"o-7\",\"sku\":\"mug\",\"amount\":3}}'",
-  "docs/http-api.md: $ curl -s -X POST localhost:7071/callbacks/32wsJ77jlhe9WhGZCSf-eKlaqnFFAfw0W98aOuuvjcs/succeed -d '{\"approvedBy\":\"li\"}'",
-  "docs/language.md: export async function checkout(order: Order): Promise<Receipt> {",
-  "docs/runtime.md: durablec run <module>[#export] [--input <json|@file|@->] [--name <name>] [--db <file>]",
-  "docs/runtime.md: $ durablec run dist/order.js --input '{\"orderId\":\"o-42\",\"sku\":\"blue-mug\",\"amount\":12.5}' --name o-42",
-  "docs/runtime.md: durablec worker <module>[#export]... [--db <file>] [--concurrency <n>] [--lease-ms <n>]",
-  "docs/runtime.md: durablec executions list [--status <status>] [--function <name>] [--limit <n>] [--json]",
-  "docs/runtime.md: $ durablec executions list",
-  "docs/runtime.md: durablec callback succeed <callbackId> [result|@file|@-]",
-  "docs/runtime.md: $ durablec callback succeed ZZIM08t3qToj0mKlju3sgkk5xzjetnl8Z2lkF-f1TR4 '{\"approvedBy\":\"maria\"}'",
-  "docs/runtime.md: durablec serve [<module>[#export]...] [--port <n>] [--host <addr>] [--db <file>] [worker options]",
-  'docs/runtime.md: {"ts":"2026-11-29T12:34:54.485Z","level":"info","event":"operation","arn":"arn:aws:lambda:local:000000000000:function:flaky:$LATEST/durable-execution/f1/72b68c13-e664-4080-b2da-60e15d34bc1b","function":"flaky","execution":"f1","operationId":"c4ca4238a0b92382","operationName":"call-api","type":"STEP","subType":"Step","status":"PENDING","attempt":1,"nextAttemptAt":"2026-11-29T12:34:55.484Z","error":"Error: attempt 1 failed"}',
-]);
-
-function key(block: CodeBlock): string {
-  return `${block.file}: ${block.code.split("\n").find((l) => l.trim() !== "") ?? ""}`;
-}
-
 const HOW_TO_RUN = [
   "Put a marker on the line before it, so a test runs it (details in the header of test/docs/doc-samples.test.ts):",
   "  <!-- doc-test: a-unique-name -->        ```ts: runs it; `// > ` lines are what it must print.",
@@ -79,11 +47,11 @@ const HOW_TO_RUN = [
   "  <!-- doc-transform: a-unique-name -->    before two ```ts blocks: a source, then exactly what `durablec transform` prints (UPDATE_DOC_TRANSFORMS=1 writes it).",
   "  <!-- doc-diagnostics: a-unique-name -->  before a ```ts and a ```text block: a source, then exactly the diagnostics durablec reports (UPDATE_DOC_TRANSFORMS=1 writes them).",
   "  <!-- doc-compiles: a-unique-name -->     ```ts: a complete source that compiles with no diagnostic.",
-  "  <!-- doc-server -->                      ```sh: long-running commands (dev, serve), started with --port 0; `# > ` lines they print.",
+  "  <!-- doc-server -->                      ```sh: long-running commands (dev, serve), started with --port 0 (doc-server: dir, in that folder); `# > ` lines they print.",
   "  <!-- doc-http -->                        ```sh: requests to localhost:7070, run against the doc-server above in the same file.",
   "  <!-- doc-usage -->                       ```text: `durablec <command> [--option …]` synopses, checked against --help.",
   "  <!-- doc-config -->                      ```json: a valid durable.config.json.",
-  "  <!-- doc-tree -->                        ```text: directories of the repository (a directory listed with subdirectories lists all).",
+  "  <!-- doc-tree -->                        ```text: directories and files of the repository (doc-tree: dir, of that scratch folder); a directory listed with its contents lists all its subdirectories.",
   "Only commands against AWS itself may stay unrun: <!-- doc-skip: needs an AWS account -->.",
 ].join("\n");
 
@@ -106,13 +74,8 @@ describe("every documentation code block", () => {
   const blocks = allCodeBlocks();
 
   it("is run by a test, or marked as needing an AWS account", () => {
-    const problems = blocks.filter((b) => !NOT_YET_RUN.has(key(b))).flatMap((b) => problem(b) ?? []);
+    const problems = blocks.flatMap((b) => problem(b) ?? []);
     expect(problems.join("\n\n"), "documentation code blocks that no test runs").toBe("");
-  });
-
-  it("leaves out only blocks that still exist and are still not run", () => {
-    const unrun = new Set(blocks.filter((b) => problem(b) !== undefined).map(key));
-    expect([...NOT_YET_RUN].filter((k) => !unrun.has(k)), "remove these from NOT_YET_RUN").toEqual([]);
   });
 
   it("names the file, the line and the marker to add", () => {

@@ -4,8 +4,8 @@
  * the block:
  *
  * - `<!-- doc-test: name -->` on a ```ts block: it runs as an ES module in the scratch project
- *   (below; `durablec/...` imports resolve to the build); its `// > ` comment lines are the output
- *   it must print, in order.
+ *   (below; `durablec/...` imports resolve to the build); its `// > ` comment lines are exactly
+ *   the lines it prints (`…` matches anything).
  * - `<!-- doc-test: name -->` on a ```sh block: it runs in bash in the scratch project, with
  *   `durablec` on the PATH (and aliases expanded), as a reader following the docs would run it. Its
  *   `# > ` comment lines are lines its output (stdout and stderr together) must contain, in order;
@@ -15,7 +15,8 @@
  * - `<!-- doc-file: path -->` on a block: the exact content of that file of the scratch project
  *   once the shell samples before it have run.
  * - `<!-- doc-server -->` on a ```sh block of long-running commands (`durablec dev`, `serve`):
- *   each starts in the scratch project with `--port 0` added, and must print its `# > ` lines;
+ *   each starts in the scratch project (`<!-- doc-server: dir -->`: in that folder of it) with
+ *   `--port 0` added, and must print its `# > ` lines;
  *   all but the last are then stopped with SIGINT (exit code 0). The last keeps running for the
  *   `<!-- doc-http -->` shell samples after it in the same file, in which `localhost:7070` is
  *   its address, and is stopped after them.
@@ -29,8 +30,9 @@
  * - `<!-- doc-usage -->` on a ```text block of `durablec <command> …` synopses: the command
  *   exists and every `--option` in the line is one its `--help` lists.
  * - `<!-- doc-config -->` on a ```json block: a valid durable.config.json.
- * - `<!-- doc-tree -->` on a block listing directories: each exists in the repository, and a
- *   directory listed with its subdirectories lists all of them.
+ * - `<!-- doc-tree -->` on a block listing directories and files: each exists in the repository
+ *   (`<!-- doc-tree: dir -->`: in that folder of the scratch project, once the shell samples
+ *   before it ran), and a directory listed with its contents lists all its subdirectories.
  *
  * `UPDATE_DOC_TRANSFORMS=1` rewrites the second block of each doc-transform and doc-diagnostics
  * pair with what durablec prints today.
@@ -123,8 +125,9 @@ function scratchProject(): string {
   return dir;
 }
 
-function shellEnv(cwd: string): NodeJS.ProcessEnv {
-  return { ...process.env, PATH: `${join(cwd, ".bin")}:${process.env.PATH}`, NO_COLOR: "1", DURABLEC_EXAMPLES_DATA: "" };
+/** The environment of the samples: `durablec` of the build first on the PATH. */
+function shellEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: `${join(scratchProject(), ".bin")}:${process.env.PATH}`, NO_COLOR: "1", DURABLEC_EXAMPLES_DATA: "" };
 }
 
 // ---- durablec in this process -----------------------------------------------------------------
@@ -157,9 +160,9 @@ interface Server {
 }
 
 /** Starts `command --port 0` in the scratch project and waits until it printed `expected`. */
-async function startServer(command: string, expected: string[]): Promise<Server> {
-  const cwd = scratchProject();
-  const child = spawn("bash", ["-c", `exec ${command} --port 0 2>&1`], { cwd, env: shellEnv(cwd), stdio: ["ignore", "pipe", "inherit"] });
+async function startServer(command: string, expected: string[], dir = ""): Promise<Server> {
+  const cwd = join(scratchProject(), dir);
+  const child = spawn("bash", ["-c", `exec ${command} --port 0 2>&1`], { cwd, env: shellEnv(), stdio: ["ignore", "pipe", "inherit"] });
   const output: string[] = [];
   let buffered = "";
   child.stdout!.on("data", (d: Buffer) => {
@@ -216,22 +219,45 @@ function synopses(code: string): string[] {
   return out;
 }
 
-/** The directories a tree block lists, as paths (indentation nests them). */
-export function treePaths(code: string): { path: string; children: string[] }[] {
-  const entries: { path: string; children: string[] }[] = [];
+/**
+ * The paths a tree block lists: the first word of each line whose word is followed by two spaces
+ * or nothing (indentation nests them; a name ending in `/` is a directory).
+ */
+export function treePaths(code: string): { path: string; dir: boolean; children: string[] }[] {
+  const entries: { path: string; dir: boolean; children: string[] }[] = [];
   const open: { indent: number; entry: { path: string; children: string[] } }[] = [];
   for (const line of code.split("\n")) {
-    const m = /^(\s*)(\S+)\/(\s|$)/.exec(line);
+    const m = /^(\s*)(\S+?)(\/?)(\s{2,}|$)/.exec(line);
     if (!m) continue;
     const indent = m[1]!.length;
     while (open.length && open.at(-1)!.indent >= indent) open.pop();
     const parent = open.at(-1)?.entry;
-    const entry = { path: parent ? `${parent.path}/${m[2]}` : m[2]!, children: [] as string[] };
+    const entry = { path: parent ? `${parent.path}/${m[2]}` : m[2]!, dir: m[3] === "/", children: [] as string[] };
     parent?.children.push(m[2]!);
     entries.push(entry);
-    open.push({ indent, entry });
+    if (entry.dir) open.push({ indent, entry });
   }
   return entries;
+}
+
+/** What is wrong with a tree block, checked against the files under `base`. */
+function treeProblems(code: string, base: string): string[] {
+  const tree = treePaths(code);
+  if (!tree.length) return ["the block lists no path"];
+  const problems: string[] = [];
+  for (const { path, dir, children } of tree) {
+    const full = join(base, path);
+    if (!existsSync(full) || statSync(full).isDirectory() !== dir) {
+      problems.push(`${path}${dir ? "/" : ""} is not a ${dir ? "directory" : "file"}`);
+      continue;
+    }
+    if (!children.length) continue;
+    const listed = [...new Set(children.map((c) => c.split("/")[0]!))].sort();
+    const actual = readdirSync(full, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const missing = actual.filter((d) => !listed.includes(d));
+    if (missing.length) problems.push(`${path}/ lists its subdirectories but not ${missing.join(", ")}`);
+  }
+  return problems;
 }
 
 describe("documentation samples", () => {
@@ -247,28 +273,14 @@ describe("documentation samples", () => {
   });
 
   it("read directory trees by indentation", () => {
-    expect(treePaths("a/   x\n  b/  y\n  c/\nd/  z")).toEqual([
-      { path: "a", children: ["b", "c"] },
-      { path: "a/b", children: [] },
-      { path: "a/c", children: [] },
-      { path: "d", children: [] },
+    expect(treePaths("a/   x\n  b/  y\n  c/\n    f.txt    z\nd/  z\n            more words")).toEqual([
+      { path: "a", dir: true, children: ["b", "c"] },
+      { path: "a/b", dir: true, children: [] },
+      { path: "a/c", dir: true, children: ["f.txt"] },
+      { path: "a/c/f.txt", dir: false, children: [] },
+      { path: "d", dir: true, children: [] },
     ]);
   });
-
-  for (const sample of ofKind("doc-test").filter((b) => b.lang === "ts")) {
-    it(`${sample.file}:${sample.line}: ${sample.marker!.arg}`, () => {
-      const cwd = scratchProject();
-      const dir = join(cwd, ".tmp", "doc-tests");
-      mkdirSync(dir, { recursive: true });
-      const path = join(dir, `${sample.marker!.arg}.mts`);
-      writeFileSync(path, sample.code);
-      const stdout = execFileSync(process.execPath, ["--import", "tsx", path], { cwd, encoding: "utf8", env: shellEnv(cwd) });
-      const expected = expectedLines(sample.code, "// > ");
-      expect(expected.length, "a sample states what it prints").toBeGreaterThan(0);
-      const printed = stdout.split("\n").filter((l) => l.length > 0 && !l.startsWith('{"requestId"'));
-      expect(containsInOrder(printed, expected).ok && printed.length === expected.length, `printed:\n${printed.join("\n")}`).toBe(true);
-    }, 120_000);
-  }
 
   for (const pair of pairsOf("doc-transform")) {
     it(`${pair.file}:${pair.first.line}: ${pair.name} (durablec transform)`, async () => {
@@ -326,21 +338,16 @@ describe("documentation samples", () => {
     });
   }
 
-  for (const block of ofKind("doc-tree")) {
+  for (const block of ofKind("doc-tree").filter((b) => !b.marker!.arg)) {
     it(`${block.file}:${block.line}: the directories it lists`, () => {
-      const tree = treePaths(block.code);
-      expect(tree.length).toBeGreaterThan(0);
-      for (const { path, children } of tree) {
-        expect(existsSync(join(root, path)) && statSync(join(root, path)).isDirectory(), `${path}/ is not a directory`).toBe(true);
-        if (!children.length) continue;
-        const actual = readdirSync(join(root, path), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-        expect([...children].sort(), `the subdirectories of ${path}/`).toEqual(actual.sort());
-      }
+      expect(treeProblems(block.code, root)).toEqual([]);
     });
   }
 
-  // Shell samples, and what reads their output or their files, in reading order.
-  const steps = blocks.filter((b) => (b.marker?.kind === "doc-test" && b.lang === "sh") || ["doc-http", "doc-server", "doc-output", "doc-file"].includes(b.marker?.kind ?? ""));
+  // The samples that run in the scratch project, and what reads their output or their files, in reading order.
+  const steps = blocks.filter(
+    (b) => b.marker?.kind === "doc-test" || (b.marker?.kind === "doc-tree" && b.marker.arg) || ["doc-http", "doc-server", "doc-output", "doc-file"].includes(b.marker?.kind ?? ""),
+  );
   let lastOutput: { at: string; lines: string[] } | undefined;
   let server: { file: string; server: Server } | undefined;
   const stopFileServer = async () => {
@@ -355,7 +362,7 @@ describe("documentation samples", () => {
 
   for (const step of steps) {
     const kind = step.marker!.kind;
-    const title = `${step.file}:${step.line}: ${step.marker!.arg || kind}`;
+    const title = `${step.file}:${step.line}: ${kind === "doc-test" ? step.marker!.arg : `${kind} ${step.marker!.arg}`.trim()}`;
     if (kind === "doc-server") {
       it(`${title} (long-running)`, async () => {
         await stopFileServer();
@@ -363,7 +370,7 @@ describe("documentation samples", () => {
         expect(commands.length).toBeGreaterThan(0);
         for (const [i, { command, expected }] of commands.entries()) {
           expect(expected.length, `${command} states what it prints`).toBeGreaterThan(0);
-          const started = await startServer(command, expected);
+          const started = await startServer(command, expected, step.marker!.arg);
           if (i < commands.length - 1) expect(await stopServer(started), `${command} stopped on SIGINT with exit code 0`).toBe(0);
           else server = { file: step.file, server: started };
         }
@@ -375,6 +382,27 @@ describe("documentation samples", () => {
         expect(lastOutput, "a doc-output block follows a shell sample").toBeDefined();
         const match = containsInOrder(lastOutput!.lines, step.code.split("\n"));
         expect(match.ok, `missing ${JSON.stringify(match.missing)} in the output of ${lastOutput!.at}:\n${lastOutput!.lines.join("\n")}`).toBe(true);
+      });
+      continue;
+    }
+    if (kind === "doc-test" && step.lang === "ts") {
+      it(title, () => {
+        const cwd = scratchProject();
+        const dir = join(cwd, ".tmp", "doc-tests");
+        mkdirSync(dir, { recursive: true });
+        const path = join(dir, `${step.marker!.arg}.mts`);
+        writeFileSync(path, step.code);
+        const stdout = execFileSync(process.execPath, ["--import", "tsx", path], { cwd, encoding: "utf8", env: shellEnv() });
+        const expected = expectedLines(step.code, "// > ");
+        expect(expected.length, "a sample states what it prints").toBeGreaterThan(0);
+        const printed = stdout.split("\n").filter((l) => l.length > 0 && !l.startsWith('{"requestId"'));
+        expect(containsInOrder(printed, expected).ok && printed.length === expected.length, `printed:\n${printed.join("\n")}`).toBe(true);
+      }, 120_000);
+      continue;
+    }
+    if (kind === "doc-tree") {
+      it(`${title} (the files it lists)`, () => {
+        expect(treeProblems(step.code, join(scratchProject(), step.marker!.arg))).toEqual([]);
       });
       continue;
     }
@@ -392,7 +420,7 @@ describe("documentation samples", () => {
         expect(server, "a doc-http sample follows a doc-server block in the same file").toBeDefined();
         code = code.replaceAll("localhost:7070", address(server!.server).replace("http://", ""));
       }
-      const r = spawnSync("bash", ["-c", `exec 2>&1\nshopt -s expand_aliases\n${code}`], { cwd, encoding: "utf8", timeout: 180_000, env: shellEnv(cwd) });
+      const r = spawnSync("bash", ["-c", `exec 2>&1\nshopt -s expand_aliases\n${code}`], { cwd, encoding: "utf8", timeout: 180_000, env: shellEnv() });
       lastOutput = { at: title, lines: r.stdout.split("\n") };
       const expected = expectedLines(step.code, "# > ");
       expect(expected.length, "a sample states what it prints").toBeGreaterThan(0);
