@@ -120,10 +120,14 @@ function within(node: Node, outer: Node): boolean {
   return node.getStart() >= outer.getStart() && node.getEnd() <= outer.getEnd();
 }
 
+/** A `const` (or `using`) variable, possibly destructured; parameters and `catch` variables are not. */
 function isConstBinding(decl: Node): boolean {
-  const list = decl.getFirstAncestorByKind(SyntaxKind.VariableDeclarationList);
-  if (!list || decl.getFirstAncestorByKind(SyntaxKind.Parameter)) return false;
-  return list.getDeclarationKind() !== "let" && list.getDeclarationKind() !== "var";
+  let node = decl;
+  while (Node.isBindingElement(node) || Node.isObjectBindingPattern(node) || Node.isArrayBindingPattern(node)) node = node.getParentOrThrow();
+  const list = Node.isVariableDeclaration(node) ? node.getParent() : undefined;
+  if (!Node.isVariableDeclarationList(list)) return false;
+  const kind = list.getDeclarationKind();
+  return kind !== "let" && kind !== "var";
 }
 
 const reassigned = new WeakMap<Node, Set<MorphSymbol>>();

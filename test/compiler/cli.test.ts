@@ -230,6 +230,33 @@ export const handler = async (event: { item: string }): Promise<number> => {
     expect(r.stdout).not.toContain('"use durable"');
   });
 
+  it("builds an arrow entry with a bare parameter (a project without strict) and the handler runs", async () => {
+    const greet = `import { price } from "./prices.js";
+
+export const greet = async name => {
+  "use durable";
+  return \`\${name}:\${await price(name)}\`;
+};
+`;
+    const loose = { ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, strict: false } };
+    const dir = project({ "src/greet.ts": greet, "src/prices.ts": PRICES }, loose);
+    const r = await durablec(dir, "build");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const js = fs.readFileSync(path.join(dir, "dist", "greet.js"), "utf8");
+    expect(js).toContain("export const greet$durable = async (ctx, name) => {");
+    const { createRuntime, VirtualClock } = await import("../../runtime/index.js");
+    const mod = await import(pathToFileURL(path.join(dir, "dist", "greet.js")).href);
+    const rt = createRuntime({ clock: new VirtualClock() });
+    try {
+      rt.register("greet", mod.greet);
+      const e = await rt.execute("greet", "ada");
+      expect({ status: e.status, result: e.result }).toEqual({ status: "SUCCEEDED", result: "ada:3" });
+    } finally {
+      await rt.close();
+    }
+  });
+
   it("rebuilds in --watch mode when a file changes", async () => {
     const { spawn } = await import("node:child_process");
     const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
