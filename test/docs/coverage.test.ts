@@ -10,28 +10,33 @@ import { allCodeBlocks, type CodeBlock } from "./markdown-blocks.js";
 interface Runner {
   /** Languages the runner takes, for the block after the marker and (pairs) the one after it. */
   langs: readonly (readonly string[])[];
+  /** The values the marker's argument may take, when the runner only knows these. */
+  args?: readonly string[];
+  /** The files whose blocks the runner reads, when it does not read them all. */
+  files?: RegExp;
   /** Who runs it. */
   by: string;
 }
 
 const SAMPLES = "test/docs/doc-samples.test.ts";
+const CHECKS = "test/docs/doc-checks.test.ts";
 
-/** The markers and the tests that honour them. */
+/** The markers and the tests that honour them (markdown-blocks.ts describes each). */
 export const RUNNERS: Record<string, Runner> = {
   "doc-test": { langs: [["ts", "sh"]], by: SAMPLES },
   "doc-output": { langs: [["text"]], by: SAMPLES },
   "doc-file": { langs: [["text", "json", "yaml", "ts"]], by: SAMPLES },
   "doc-server": { langs: [["sh"]], by: SAMPLES },
   "doc-http": { langs: [["sh"]], by: SAMPLES },
-  "doc-transform": { langs: [["ts"], ["ts"]], by: SAMPLES },
-  "doc-diagnostics": { langs: [["ts"], ["text"]], by: SAMPLES },
-  "doc-compiles": { langs: [["ts"]], by: SAMPLES },
-  "doc-usage": { langs: [["text"]], by: SAMPLES },
-  "doc-config": { langs: [["json"]], by: SAMPLES },
-  "doc-tree": { langs: [["text"]], by: SAMPLES },
-  "readme-sample": { langs: [["ts"]], by: "test/docs/readme.test.ts" },
-  begin: { langs: [["ts"]], by: "test/examples/readmes.test.ts (scripts/example-readmes.mjs)" },
-  "doc-clone": { langs: [["sh"]], by: "test/examples/demo.test.ts (in a fresh clone)" },
+  "doc-transform": { langs: [["ts"], ["ts"]], by: CHECKS },
+  "doc-diagnostics": { langs: [["ts"], ["text"]], by: CHECKS },
+  "doc-compiles": { langs: [["ts"]], by: CHECKS },
+  "doc-usage": { langs: [["text"]], by: CHECKS },
+  "doc-config": { langs: [["json"]], by: CHECKS },
+  "doc-tree": { langs: [["text"]], by: `${CHECKS} (doc-tree: dir in ${SAMPLES})` },
+  "readme-sample": { langs: [["ts"]], args: ["before", "after"], files: /^README\.md$/, by: "test/docs/readme.test.ts" },
+  begin: { langs: [["ts"]], args: ["source", "compiled"], files: /^examples\/[^/]+\/README\.md$/, by: "test/examples/readmes.test.ts (scripts/example-readmes.mjs)" },
+  "doc-clone": { langs: [["sh"]], files: /^(README\.md|docs\/getting-started\.md)$/, by: "test/examples/demo.test.ts (in a fresh clone)" },
   "doc-skip": { langs: [["console", "sh"]], by: "nobody: the reason says why" },
 };
 
@@ -39,8 +44,8 @@ export const RUNNERS: Record<string, Runner> = {
 export const SKIP_REASONS = ["needs an AWS account"];
 
 const HOW_TO_RUN = [
-  "Put a marker on the line before it, so a test runs it (details in the header of test/docs/doc-samples.test.ts):",
-  "  <!-- doc-test: a-unique-name -->        ```ts: runs it; `// > ` lines are what it must print.",
+  "Put a marker on the line before it, so a test runs it (details in the header of test/docs/markdown-blocks.ts):",
+  "  <!-- doc-test: a-unique-name -->        ```ts: runs it in the scratch project; `// > ` lines are exactly what it prints (… matches anything).",
   "                                           ```sh: runs it in the scratch project, durablec on PATH; `# > ` lines must appear in its output (… matches anything).",
   "  <!-- doc-output -->                      ```text: lines the shell sample before it must print, in order.",
   "  <!-- doc-file: path -->                  the exact content of that file once the shell samples before it ran.",
@@ -64,6 +69,8 @@ export function problem(block: CodeBlock): string | undefined {
   if (!runner) return `${where}: <!-- ${marker.kind} --> is not a marker any test honours.\n${HOW_TO_RUN}`;
   const langs = runner.langs[block.index]!;
   if (!langs.includes(block.lang)) return `${where}: <!-- ${marker.kind} --> runs ${langs.map((l) => `\`\`\`${l}`).join(" or ")} blocks, not \`\`\`${block.lang}.`;
+  if (runner.args && !runner.args.includes(marker.arg)) return `${where}: <!-- ${marker.kind}: ${marker.arg} --> is not read by ${runner.by} (it reads ${runner.args.join(", ")}).\n${HOW_TO_RUN}`;
+  if (runner.files && !runner.files.test(block.file)) return `${where}: <!-- ${marker.kind} --> is only read in other files by ${runner.by}.\n${HOW_TO_RUN}`;
   if (marker.kind === "doc-skip" && !SKIP_REASONS.includes(marker.arg)) {
     return `${where}: "${marker.arg}" is not a reason to leave a block unrun (allowed: ${SKIP_REASONS.map((r) => `"${r}"`).join(", ")}); make it run instead.\n${HOW_TO_RUN}`;
   }
@@ -85,5 +92,7 @@ describe("every documentation code block", () => {
     expect(problem({ ...block, lang: "console", marker: { kind: "doc-skip", arg: "needs an AWS account" } })).toBeUndefined();
     expect(problem({ ...block, lang: "json", marker: { kind: "doc-test", arg: "x" } })).toMatch(/runs ```ts or ```sh blocks, not ```json/);
     expect(problem({ ...block, marker: { kind: "doc-tset", arg: "x" } })).toMatch(/not a marker any test honours/);
+    expect(problem({ ...block, marker: { kind: "readme-sample", arg: "middle" } })).toMatch(/is not read by test\/docs\/readme\.test\.ts/);
+    expect(problem({ ...block, marker: { kind: "begin", arg: "source" } })).toMatch(/only read in other files/);
   });
 });

@@ -1,8 +1,49 @@
 /**
- * The fenced code blocks of the documentation and the markers that say how each one is run.
- * test/docs/doc-samples.test.ts runs them; test/docs/coverage.test.ts fails for a block that
- * nothing runs. A marker is an HTML comment on the line before the block (blank lines between are
- * fine); a pair marker also covers the block right after the first one.
+ * The fenced code blocks of the documentation (README.md, examples/, docs/) and the markers that
+ * say how each one is run, so the docs cannot rot. coverage.test.ts fails for a block that nothing
+ * runs. A marker is an HTML comment on the line before the block (blank lines between are fine);
+ * a pair marker also covers the block right after the first one.
+ *
+ * Run in the scratch project, in reading order, by doc-samples.test.ts:
+ * - `<!-- doc-test: name -->` on a ```ts block: it runs as an ES module (`durablec/...` imports
+ *   resolve to the build); its `// > ` comment lines are exactly the lines it prints (`…`
+ *   matches anything).
+ * - `<!-- doc-test: name -->` on a ```sh block: it runs in bash, with `durablec` on the PATH (and
+ *   aliases expanded), as a reader following the docs would run it. Its `# > ` comment lines are
+ *   lines its output (stdout and stderr together) must contain, in order; `…` matches anything.
+ * - `<!-- doc-output -->` on a ```text block: lines the output of the shell sample before it must
+ *   contain, in order (`…` matches anything): what a command prints, shown apart from it.
+ * - `<!-- doc-file: path -->` on a block: the exact content of that file of the scratch project
+ *   once the samples before it have run.
+ * - `<!-- doc-server -->` on a ```sh block of long-running commands (`durablec dev`, `serve`):
+ *   each starts (`<!-- doc-server: dir -->`: in that folder) with `--port 0` added, and must
+ *   print its `# > ` lines; all but the last are then stopped with SIGINT (exit code 0). The last
+ *   keeps running for the `<!-- doc-http -->` shell samples after it in the same file, in which
+ *   `localhost:7070` is its address, and is stopped (exit code 0) after them.
+ * - `<!-- doc-tree: dir -->` on a block listing files: as `doc-tree` below, in that folder of
+ *   the scratch project once the samples before it have run.
+ *
+ * Checked by doc-checks.test.ts:
+ * - `<!-- doc-transform: name -->` before two ```ts blocks: the source (saved as
+ *   docs-samples/<name>.ts, next to test/docs/fixtures/services.ts) and exactly what
+ *   `durablec transform` prints for it.
+ * - `<!-- doc-diagnostics: name -->` before a ```ts block and a ```text block: the source, and
+ *   exactly the diagnostics `durablec transform` reports for it; a `// DURnnnn` comment on a line
+ *   says that diagnostic is reported there.
+ * - `<!-- doc-compiles: name -->` on a ```ts block: `durablec transform` compiles it with no
+ *   diagnostic at all.
+ * - `<!-- doc-usage -->` on a ```text block of `durablec <command> …` synopses: the command
+ *   exists and every `--option` in the line is one its `--help` lists.
+ * - `<!-- doc-config -->` on a ```json block: a valid durable.config.json.
+ * - `<!-- doc-tree -->` on a block listing directories and files: each exists in the repository,
+ *   and a directory listed with its contents lists all its subdirectories.
+ * `UPDATE_DOC_TRANSFORMS=1` rewrites the second block of each doc-transform and doc-diagnostics
+ * pair with what durablec prints today.
+ *
+ * Elsewhere: `<!-- readme-sample: before|after -->` (test/docs/readme.test.ts), `<!-- begin
+ * source|compiled -->` (test/examples/readmes.test.ts, written by scripts/example-readmes.mjs),
+ * `<!-- doc-clone -->` (test/examples/demo.test.ts runs the install commands in a fresh clone).
+ * Only commands against AWS itself stay unrun: `<!-- doc-skip: needs an AWS account -->`.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
