@@ -1,8 +1,9 @@
 /**
  * What an effect step needs beyond its body, decided on the unmodified program: at-most-once
  * semantics and retries (JSDoc on the callee, or `// @durable …` at the call), and where an
- * idempotency key goes (an unset optional key property in an argument's type, or the callee's
- * `@idempotencyKey <parameter path>`).
+ * idempotency key goes (an unset optional key property in an argument's type or in the input of
+ * a command constructed in the call, the callee's `@idempotencyKey <parameter path>`, or the
+ * header of a `fetch` when the project asks for one).
  */
 import {
   Node,
@@ -220,8 +221,10 @@ function placeInFetch(call: CallExpression, header: string): EffectPlan["idempot
   const atRunTime: EffectPlan["idempotency"] = { placement: { kind: "wrap-fetch", callee: call.getExpression(), header }, source };
   const inputIsUrl = isUrlLike(input.getType());
   if (!init) return inputIsUrl ? undefined : atRunTime; // a URL alone is a GET; a Request has its own method
-  if (!Node.isObjectLiteralExpression(init) || init.getProperties().some((p) => !Node.isPropertyAssignment(p) && !Node.isShorthandPropertyAssignment(p))) return atRunTime;
-  const property = (name: string) => init.getProperties().find((p) => (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) && p.getName() === name);
+  if (!Node.isObjectLiteralExpression(init)) return atRunTime;
+  const properties = init.getProperties().filter((p) => Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p));
+  if (properties.length !== init.getProperties().length) return atRunTime; // spreads, methods, accessors
+  const property = (name: string) => properties.find((p) => p.getName() === name);
   const method = property("method");
   if (!method) {
     if (!inputIsUrl) return atRunTime; // the Request's method
@@ -235,20 +238,38 @@ function placeInFetch(call: CallExpression, header: string): EffectPlan["idempot
     // Without `headers` in init, a Request's own headers apply: only the helper can merge them.
     return inputIsUrl ? { placement: { kind: "add-property", literal: init, path: ["headers", header] }, source } : atRunTime;
   }
-  if (Node.isShorthandPropertyAssignment(headers)) return { placement: { kind: "wrap-headers", value: headers, header }, source };
-  const value = (headers as Extract<typeof headers, { getInitializer(): unknown }>).getInitializerOrThrow();
-  const same = (name: string | undefined) => name !== undefined && name.toLowerCase() === header.toLowerCase();
-  if (Node.isObjectLiteralExpression(value) && value.getProperties().every((p) => Node.isPropertyAssignment(p) && !Node.isComputedPropertyName(p.getNameNode()))) {
-    const names = value.getProperties().map((p) => stringLiteralValue((p as Extract<typeof p, { getNameNode(): Node }>).getNameNode()) ?? (p as { getName(): string }).getName());
-    if (names.some(same)) return undefined; // set by the caller
-    return { placement: { kind: "add-property", literal: value, path: [header] }, source };
+  if (!Node.isPropertyAssignment(headers)) return { placement: { kind: "wrap-headers", value: headers, header }, source };
+  const value = headers.getInitializerOrThrow();
+  const names = staticHeaderNames(value);
+  if (!names) return { placement: { kind: "wrap-headers", value, header }, source };
+  if (names.some((name) => name.toLowerCase() === header.toLowerCase())) return undefined; // set by the caller
+  if (Node.isArrayLiteralExpression(value)) return { placement: { kind: "add-header-tuple", array: value, header }, source };
+  return { placement: { kind: "add-property", literal: value as ObjectLiteralExpression, path: [header] }, source };
+}
+
+/**
+ * The header names of `{ accept: "x", "x-id": y }` or `[["accept", "x"], …]`, or undefined when
+ * the compiler cannot see them all (spreads, computed names, elements that are not pairs).
+ */
+function staticHeaderNames(headers: Expression): string[] | undefined {
+  if (Node.isObjectLiteralExpression(headers)) {
+    const names: string[] = [];
+    for (const p of headers.getProperties()) {
+      if (!Node.isPropertyAssignment(p) || Node.isComputedPropertyName(p.getNameNode())) return undefined;
+      names.push(stringLiteralValue(p.getNameNode()) ?? p.getName());
+    }
+    return names;
   }
-  if (Node.isArrayLiteralExpression(value) && value.getElements().every((e) => Node.isArrayLiteralExpression(e) && stringLiteralValue(e.getElements()[0]) !== undefined)) {
-    const names = value.getElements().map((e) => stringLiteralValue((e as ArrayLiteralExpression).getElements()[0]));
-    if (names.some(same)) return undefined;
-    return { placement: { kind: "add-header-tuple", array: value, header }, source };
+  if (Node.isArrayLiteralExpression(headers)) {
+    const names: string[] = [];
+    for (const e of headers.getElements()) {
+      const name = Node.isArrayLiteralExpression(e) ? stringLiteralValue(e.getElements()[0]) : undefined;
+      if (name === undefined) return undefined;
+      names.push(name);
+    }
+    return names;
   }
-  return { placement: { kind: "wrap-headers", value: value as Expression, header }, source };
+  return undefined;
 }
 
 function isOptional(prop: MorphSymbol): boolean {
