@@ -67,9 +67,9 @@ export function withIdempotencyKey<T>(ctx: DurableContext, path: string, body: (
  * @example
  * ctx.step("pay", withCallIdempotencyKeys(ctx, "pay", (keyFor) => async () => charge({ amount, idempotencyKey: keyFor("charge") })))
  */
-export function withCallIdempotencyKeys<F extends (...args: any[]) => unknown>(ctx: DurableContext, path: string, body: (keyFor: (site: string) => string) => F): F {
+export function withCallIdempotencyKeys<F extends (...args: never[]) => unknown>(ctx: DurableContext, path: string, body: (keyFor: (site: string) => string) => F): F {
   const stepKey = idempotencyKey(ctx, path);
-  return ((...args: unknown[]) => {
+  return ((...args: Parameters<F>) => {
     const runs = new Map<string, number>();
     const keyFor = (site: string) => {
       const n = (runs.get(site) ?? 0) + 1;
