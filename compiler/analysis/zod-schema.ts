@@ -1,4 +1,7 @@
 import { Node, type Type } from "ts-morph";
+import { buildZod, JSON_SCHEMA_DIALECT, type InputSchema, type ZodBuilder } from "../../runtime/internal/input-schema.js";
+
+export type { InputSchema };
 
 /** A part of an input type no JSON value can have (a function, a Map…): accepted as is. */
 export interface UnvalidatedPart {
@@ -7,49 +10,51 @@ export interface UnvalidatedPart {
 }
 
 const MAX_DEPTH = 10;
+const OPTIONAL = "x-durablec-optional";
 
 /**
- * Writes zod code that checks a JSON value against a TypeScript type (an entry's event, a
- * callback's payload). Objects keep unknown keys (`z.looseObject`), so the code receives the
- * value the source would; `Date` accepts ISO strings and numbers (`z.coerce.date()`), as dates
- * cross JSON as strings. Recursive references are accepted unchecked (`z.unknown()`).
+ * The schema of a JSON value of a TypeScript type (an entry's event, a callback's payload): the
+ * one description both the generated zod code and the manifest's `eventSchema` come from (see
+ * runtime/internal/input-schema.ts). Objects keep unknown keys; `Date` accepts what
+ * `new Date(value)` reads (ISO strings, numbers), as dates cross JSON as strings. Recursive
+ * references are accepted unchecked.
  */
-export function zodSchemaOf(type: Type, at: Node, z: string, root: string): { code: string; unvalidated: UnvalidatedPart[] } {
+export function inputSchemaOf(type: Type, at: Node, root: string): { schema: InputSchema; unvalidated: UnvalidatedPart[] } {
   const unvalidated: UnvalidatedPart[] = [];
   const stack = new Set<Type>();
 
-  const walk = (t: Type, path: string, depth: number): string => {
-    if (depth > MAX_DEPTH) return `${z}.unknown()`;
-    if (t.isAny()) return `${z}.any()`;
-    if (t.isUnknown() || t.isTypeParameter()) return `${z}.unknown()`;
-    if (t.isNever()) return `${z}.never()`;
-    if (t.isUndefined() || t.getText() === "void") return `${z}.undefined()`;
-    if (t.isNull()) return `${z}.null()`;
-    if (t.isString()) return `${z}.string()`;
-    if (t.isNumber()) return `${z}.number()`;
-    if (t.isBoolean()) return `${z}.boolean()`;
-    if (t.isBigInt()) return `${z}.coerce.bigint()`;
-    if (t.isStringLiteral() || t.isNumberLiteral()) return `${z}.literal(${JSON.stringify(t.getLiteralValue())})`;
-    if (t.isBooleanLiteral()) return `${z}.literal(${t.getText()})`;
-    if (t.isTemplateLiteral()) return `${z}.string()`;
+  const walk = (t: Type, path: string, depth: number): InputSchema => {
+    if (depth > MAX_DEPTH) return {};
+    if (t.isAny()) return { "x-durablec": "any" };
+    if (t.isUnknown() || t.isTypeParameter()) return {};
+    if (t.isNever()) return { not: {} };
+    if (t.isUndefined() || t.getText() === "void") return { not: {}, "x-durablec": "undefined" };
+    if (t.isNull()) return { type: "null" };
+    if (t.isString()) return { type: "string" };
+    if (t.isNumber()) return { type: "number" };
+    if (t.isBoolean()) return { type: "boolean" };
+    if (t.isBigInt()) return { anyOf: [{ type: "string", pattern: "^-?[0-9]+$" }, { type: "integer" }], "x-durablec": "bigint" };
+    if (t.isStringLiteral() || t.isNumberLiteral()) return { const: t.getLiteralValue() as string | number };
+    if (t.isBooleanLiteral()) return { const: t.getText() === "true" };
+    if (t.isTemplateLiteral()) return { type: "string" };
     if (t.isUnion()) {
       const members = t.getUnionTypes();
       const optional = members.some((m) => m.isUndefined());
       const nullable = members.some((m) => m.isNull());
       let rest = members.filter((m) => !m.isUndefined() && !m.isNull());
-      let parts: string[] = [];
+      let parts: InputSchema[] = [];
       if (rest.some((m) => m.getText() === "true") && rest.some((m) => m.getText() === "false")) {
-        parts.push(`${z}.boolean()`);
+        parts.push({ type: "boolean" });
         rest = rest.filter((m) => !m.isBooleanLiteral());
       }
-      if (rest.length > 1 && rest.every((m) => m.isStringLiteral())) parts.push(`${z}.enum(${JSON.stringify(rest.map((m) => m.getLiteralValue()))})`);
+      if (rest.length > 1 && rest.every((m) => m.isStringLiteral())) parts.push({ enum: rest.map((m) => m.getLiteralValue() as string) });
       else parts = [...parts, ...rest.map((m) => walk(m, path, depth))];
-      let code = parts.length === 0 ? `${z}.never()` : parts.length === 1 ? parts[0]! : `${z}.union([${parts.join(", ")}])`;
-      if (nullable) code += ".nullable()";
-      if (optional) code += ".optional()";
-      return code;
+      if (parts.length === 0) parts.push({ not: {} });
+      if (nullable) parts.push({ type: "null" });
+      const schema: InputSchema = parts.length === 1 ? parts[0]! : { anyOf: parts };
+      return optional ? { ...schema, [OPTIONAL]: true } : schema;
     }
-    if (stack.has(t)) return `${z}.unknown()`;
+    if (stack.has(t)) return {};
     stack.add(t);
     try {
       return walkObject(t, path, depth);
@@ -58,25 +63,30 @@ export function zodSchemaOf(type: Type, at: Node, z: string, root: string): { co
     }
   };
 
-  const walkObject = (t: Type, path: string, depth: number): string => {
-    const unchecked = (kind: string) => {
+  const walkObject = (t: Type, path: string, depth: number): InputSchema => {
+    const unchecked = (kind: string): InputSchema => {
       unvalidated.push({ path, kind });
-      return `${z}.any()`;
+      return { "x-durablec": "any" };
     };
     if (t.getCallSignatures().length > 0) return unchecked("a function");
     const name = t.getSymbol()?.getName() ?? "";
-    if (name === "Date") return `${z}.coerce.date()`;
+    if (name === "Date") return { type: "string", format: "date-time", "x-durablec": "date" };
     if (["Map", "Set", "WeakMap", "WeakSet", "Promise", "RegExp"].includes(name) || t.getProperty("then")) return unchecked(`a ${name || "promise"}`);
-    if (t.isArray() || t.isReadonlyArray()) return `${z}.array(${walk(t.getArrayElementTypeOrThrow(), `${path}[number]`, depth + 1)})`;
-    if (t.isTuple()) return `${z}.tuple([${t.getTupleElements().map((e, i) => walk(e, `${path}[${i}]`, depth + 1)).join(", ")}])`;
-    if (!t.isObject() && !t.isIntersection()) return `${z}.unknown()`;
+    if (t.isArray() || t.isReadonlyArray()) return { type: "array", items: walk(t.getArrayElementTypeOrThrow(), `${path}[number]`, depth + 1) };
+    if (t.isTuple()) {
+      const prefixItems = t.getTupleElements().map((e, i) => walk(e, `${path}[${i}]`, depth + 1));
+      let minItems = prefixItems.length;
+      while (minItems > 0 && prefixItems[minItems - 1]![OPTIONAL]) minItems--;
+      return { type: "array", prefixItems, items: false, minItems };
+    }
+    if (!t.isObject() && !t.isIntersection()) return {};
     const props = t.getProperties();
     const index = t.getStringIndexType();
-    if (props.length === 0 && index) return `${z}.record(${z}.string(), ${walk(index, `${path}[string]`, depth + 1)})`;
-    const fields: string[] = [];
+    if (props.length === 0 && index) return { type: "object", additionalProperties: walk(index, `${path}[string]`, depth + 1) };
+    const properties: Record<string, InputSchema> = {};
+    const required: string[] = [];
     for (const prop of props) {
       const decl = prop.getDeclarations()[0];
-      const key = /^[A-Za-z_$][\w$]*$/.test(prop.getName()) ? prop.getName() : JSON.stringify(prop.getName());
       const propPath = `${path}.${prop.getName()}`;
       if (decl && (Node.isMethodDeclaration(decl) || Node.isMethodSignature(decl))) {
         unvalidated.push({ path: propPath, kind: "a function" });
@@ -88,13 +98,48 @@ export function zodSchemaOf(type: Type, at: Node, z: string, root: string): { co
         const defined = propType.getUnionTypes().filter((m) => !m.isUndefined());
         if (defined.length === 1) propType = defined[0]!;
       }
-      let code = walk(propType, propPath, depth + 1);
-      if (optional && !code.endsWith(".optional()")) code += ".optional()";
-      fields.push(`${key}: ${code}`);
+      const schema = walk(propType, propPath, depth + 1);
+      properties[prop.getName()] = schema;
+      if (!optional && !schema[OPTIONAL] && schema["x-durablec"] !== "undefined") required.push(prop.getName());
     }
-    return `${z}.looseObject({ ${fields.join(", ")} })`;
+    return { type: "object", properties, ...(required.length ? { required } : {}) };
   };
 
-  const code = walk(type, root, 0);
-  return { code, unvalidated };
+  const schema = walk(type, root, 0);
+  return { schema: { $schema: JSON_SCHEMA_DIALECT, ...schema }, unvalidated };
+}
+
+/** zod code text for `z` (the local name of zod's `z`). */
+function textBuilder(z: string): ZodBuilder<string> {
+  const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k));
+  return {
+    any: () => `${z}.any()`,
+    unknown: () => `${z}.unknown()`,
+    never: () => `${z}.never()`,
+    undefined: () => `${z}.undefined()`,
+    null: () => `${z}.null()`,
+    string: () => `${z}.string()`,
+    number: () => `${z}.number()`,
+    boolean: () => `${z}.boolean()`,
+    bigint: () => `${z}.coerce.bigint()`,
+    date: () => `${z}.coerce.date()`,
+    literal: (v) => `${z}.literal(${JSON.stringify(v)})`,
+    enum: (values) => `${z}.enum(${JSON.stringify(values)})`,
+    union: (members) => `${z}.union([${members.join(", ")}])`,
+    nullable: (t) => `${t}.nullable()`,
+    optional: (t) => (t.endsWith(".optional()") ? t : `${t}.optional()`),
+    array: (t) => `${z}.array(${t})`,
+    tuple: (ts) => `${z}.tuple([${ts.join(", ")}])`,
+    record: (t) => `${z}.record(${z}.string(), ${t})`,
+    object: (fields) => `${z}.looseObject({ ${fields.map(([k, t]) => `${key(k)}: ${t}`).join(", ")} })`,
+  };
+}
+
+/**
+ * Writes zod code that checks a JSON value against a TypeScript type, from {@link inputSchemaOf}:
+ * the runtime builds the same zod schema from the manifest's copy of that schema.
+ */
+export function zodSchemaOf(type: Type, at: Node, z: string, root: string): { code: string; unvalidated: UnvalidatedPart[]; schema: InputSchema } {
+  const { schema, unvalidated } = inputSchemaOf(type, at, root);
+  return { code: buildZod(schema, textBuilder(z)), unvalidated, schema };
 }

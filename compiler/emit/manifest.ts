@@ -1,6 +1,8 @@
 import * as path from "node:path";
 import type { FunctionAnalysis, PlannedOperation } from "../analysis/analyze-durable-function.js";
 import type { DurableFunction } from "../analysis/discover.js";
+import { eventType } from "../analysis/inputs.js";
+import { inputSchemaOf, type InputSchema } from "../analysis/zod-schema.js";
 import { lineAndColumn } from "../diagnostics/format.js";
 
 /** `durable.manifest.json`: every operation of every entry, in execution (source) order. */
@@ -16,6 +18,13 @@ export interface ManifestEntry {
   line: number;
   column: number;
   operations: ManifestOperation[];
+  /**
+   * The JSON Schema of the entry's event, from its parameter type (absent when the event is not
+   * typed): the same schema the compiled entry checks its event with, so the runtime can refuse
+   * an invalid input before it starts an execution. Added after version 1 was released: older
+   * manifests lack it.
+   */
+  eventSchema?: InputSchema;
 }
 
 export interface ManifestOperation {
@@ -74,7 +83,15 @@ export function buildManifest(analyses: readonly FunctionAnalysis[], rootDir: st
     const { line, column } = position(a.fn.node);
     const file = rel(a.fn.sourceFile.getFilePath());
     const key = Object.prototype.hasOwnProperty.call(entries, a.fn.name) ? `${file}#${a.fn.name}` : a.fn.name;
-    entries[key] = { export: a.fn.name, file, line, column, operations: a.operations.map((o) => describe(o, new Set([a.fn]))) };
+    const event = eventType(a.fn);
+    entries[key] = {
+      export: a.fn.name,
+      file,
+      line,
+      column,
+      operations: a.operations.map((o) => describe(o, new Set([a.fn]))),
+      ...(event ? { eventSchema: inputSchemaOf(event.type, event.at, "event").schema } : {}),
+    };
   }
   return { version: 1, entries };
 }

@@ -5,7 +5,8 @@ import { pathToFileURL } from "node:url";
 import { defaultUiDir, startServer, type BuildStatus, type ProjectInfo, type SourceEntry, type SourceOperation } from "../server/index.js";
 import type { DurableHandler, PlainFunction } from "../service/runtime.js";
 import { createLogger, progressLogger, type LogFormat } from "../worker/log.js";
-import { HandlerLoadError, isDurableHandler, loadHandlerModules, parseModuleSpec, registerLoaded, type LoadedModules } from "../worker/load-handlers.js";
+import { attachEventSchemas, HandlerLoadError, isDurableHandler, loadHandlerModules, parseModuleSpec, registerLoaded, type LoadedModules } from "../worker/load-handlers.js";
+import { enableErrorStackCapture } from "../service/error-stacks.js";
 import { serveUntilSignal } from "./worker.js";
 import { DEFAULT_DB, EXIT, UsageError, dbPath, guard, intOption, logFormatOption, portOption, openRuntime, parse, type CommandIO } from "./common.js";
 
@@ -186,6 +187,7 @@ export async function resolve(specifier, context, next) {
 /** Re-imports handler modules under a new URL (ESM caches by URL), so edited code is what runs next. */
 async function importFresh(specs: readonly string[], cwd: string, version: number): Promise<LoadedModules> {
   const out: LoadedModules = { handlers: [], functions: [] };
+  enableErrorStackCapture();
   for (const spec of specs) {
     const { path, exportName } = parseModuleSpec(spec);
     const file = resolve(cwd, path);
@@ -202,6 +204,7 @@ async function importFresh(specs: readonly string[], cwd: string, version: numbe
       } else if (typeof value === "function") out.functions.push({ functionName: nameOf(exp), fn: value as PlainFunction });
     }
   }
+  attachEventSchemas(out.handlers);
   return out;
 }
 

@@ -13,7 +13,7 @@ interface Issue {
 }
 
 /** Where `issue` is, as a TypeScript-like path: `event.items[0].quantity`. */
-function pathText(root: string, path: readonly PropertyKey[]): string {
+export function pathText(root: string, path: readonly PropertyKey[]): string {
   let out = root;
   for (const p of path) out += typeof p === "number" ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`;
   return out;

@@ -55,7 +55,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const t0 = Date.now();
     const asset = ui && req.method === "GET" ? ui((req.url ?? "/").split("?")[0]!) : undefined;
     if (asset) return void sendAsset(res, asset);
-    void handle(runtime, req, res, options.onChange, extra).then((status) => {
+    void handle(runtime, req, res, options.onChange, extra, options.project?.root).then((status) => {
       options.onRequest?.({ method: req.method ?? "", path: (req.url ?? "").split("?")[0]!, status, ms: Date.now() - t0 });
     });
   });
@@ -80,7 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-async function handle(rt: DurableRuntime, req: IncomingMessage, res: ServerResponse, onChange?: () => void, extra: Route[] = []): Promise<number> {
+async function handle(rt: DurableRuntime, req: IncomingMessage, res: ServerResponse, onChange?: () => void, extra: Route[] = [], projectRoot?: string): Promise<number> {
   try {
     const url = new URL(req.url ?? "/", "http://localhost");
     const rawPath = (req.url ?? "/").split("?")[0]!;
@@ -99,12 +99,12 @@ async function handle(rt: DurableRuntime, req: IncomingMessage, res: ServerRespo
       if (k in query) throw new HttpError(400, "INVALID_INPUT", `Query parameter ${k} is given twice.`);
       query[k] = v;
     }
-    const out = route.handle(rt, { params, query, body }, parseJsonBody);
+    const out = route.handle(rt, { params, query, body, ...(projectRoot !== undefined ? { projectRoot } : {}) }, parseJsonBody);
     if (out.changed) onChange?.();
     return send(res, out.status, out.body);
   } catch (e) {
     if (e instanceof HttpError) return send(res, e.status, { code: e.code, message: e.message }, e.status === 413);
-    if (e instanceof RuntimeError) return send(res, statusFor(e), { code: e.code, message: e.message });
+    if (e instanceof RuntimeError) return send(res, statusFor(e), { code: e.code, message: e.message, ...(e.problems ? { problems: e.problems } : {}) });
     return send(res, 500, { code: "INTERNAL", message: (e as Error)?.message ?? String(e) });
   }
 }

@@ -73,7 +73,12 @@ export function projectRoutes(project?: ProjectInfo): Route[] {
         const entries = project?.entries() ?? {};
         const functions = rt.functionNames.sort().map((name) => {
           const entry = entries[name];
-          return entry ? { name, file: entry.file, line: entry.line, column: entry.column, operations: entry.operations } : { name };
+          const eventSchema = rt.eventSchema(name);
+          return {
+            name,
+            ...(entry ? { file: entry.file, line: entry.line, column: entry.column, operations: entry.operations } : {}),
+            ...(eventSchema !== undefined ? { eventSchema } : {}),
+          };
         });
         const build = project?.build?.();
         return { status: 200, body: { functions, ...(build ? { build } : {}) } };

@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from "node:path";
 import { z } from "zod";
 import { MAX_ERROR_BYTES, MAX_INPUT_BYTES, MAX_OPERATION_PAYLOAD_BYTES, RuntimeError } from "../service/errors.js";
 import type { DurableRuntime } from "../service/runtime.js";
@@ -33,6 +34,8 @@ export interface RouteRequest {
   params: Record<string, string>;
   query: Record<string, string>;
   body: string;
+  /** The directory of the project behind the handlers (`durablec dev`): source paths are given relative to it. */
+  projectRoot?: string;
 }
 
 export interface Route {
@@ -118,7 +121,7 @@ export const ROUTES: Route[] = [
     method: "GET",
     pattern: ["executions", "*arn", "operations"],
     bodyLimit: 0,
-    handle: (rt, req) => ({ status: 200, body: { operations: rt.operations(req.params.arn!) } }),
+    handle: (rt, req) => ({ status: 200, body: { operations: rt.operations(req.params.arn!), errorStacks: errorStacksOf(rt, req.params.arn!, req.projectRoot) } }),
   },
   {
     method: "GET",
@@ -219,6 +222,22 @@ function matchPattern(pattern: string[], segments: string[]): Record<string, str
   if (value === undefined || (middle.length > 1 && !value.startsWith("arn:"))) return undefined;
   params[pattern[star]!.slice(1)] = value;
   return params;
+}
+
+/**
+ * The stacks of the execution's errors, as the operations route lists them. A frame's source file
+ * is relative to the project root when it is inside it (what `GET /source` reads), else absolute.
+ */
+function errorStacksOf(rt: DurableRuntime, arn: string, root: string | undefined) {
+  return rt.errorStacks(arn).map((e) => ({
+    ...e,
+    frames: e.frames.map((f) => {
+      if (!f.source || root === undefined) return f;
+      const rel = relative(root, f.source.file);
+      if (rel.startsWith("..") || isAbsolute(rel)) return f;
+      return { ...f, source: { ...f.source, file: rel.split("\\").join("/") } };
+    }),
+  }));
 }
 
 /** HTTP status for a runtime refusal. */

@@ -24,6 +24,8 @@ export class RuntimeError extends Error {
   constructor(
     readonly code: RuntimeErrorCode,
     message: string,
+    /** For an input refused by its entry's schema: every problem, where and what. */
+    readonly problems?: readonly { path: string; message: string }[],
   ) {
     super(message);
   }

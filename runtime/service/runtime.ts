@@ -11,6 +11,9 @@ import { Store, type ExecutionFilter, type ExecutionRow, type ExecutionStatus } 
 import { RealClock, VirtualClock, type Clock } from "./clock.js";
 import { RuntimeError } from "./errors.js";
 import { ExecutionService, iso, type InvocationStart } from "./execution-service.js";
+import { errorCapture, type ErrorCaptureScope } from "./error-stacks.js";
+import { inputChecker, type InputProblem } from "./input-validation.js";
+import { captureError, type CapturedError } from "./stack-frames.js";
 
 /** What `withDurableExecution(...)` returns: the only kind of handler the runtime invokes. */
 export type DurableHandler = (event: any, context: any) => Promise<DurableExecutionInvocationOutput>;
@@ -20,6 +23,12 @@ export type PlainFunction = (input: any) => unknown;
 export interface RegisterOptions {
   /** Default execution timeout for executions of this function, in seconds. */
   executionTimeoutSeconds?: number;
+  /**
+   * The entry's `eventSchema` from durable.manifest.json: {@link DurableRuntime.start} refuses an
+   * input that does not match it, listing every problem, before anything is stored. Without it
+   * the compiled entry still checks its event, failing the execution it started.
+   */
+  eventSchema?: unknown;
 }
 
 export interface FaultPlan {
@@ -96,7 +105,7 @@ export class DurableRuntime {
   readonly service: ExecutionService;
   readonly owner: string;
   readonly #ownsStore: boolean;
-  readonly #handlers = new Map<string, { handler: DurableHandler; options: RegisterOptions }>();
+  readonly #handlers = new Map<string, { handler: DurableHandler; options: RegisterOptions; check?: (input: unknown) => InputProblem[] }>();
   readonly #functions = new Map<string, PlainFunction>();
   readonly #options: Required<Pick<RuntimeOptions, "leaseMs" | "maxFailedInvocations" | "invocationTimeoutMs" | "concurrency">> &
     RuntimeOptions;
@@ -126,7 +135,8 @@ export class DurableRuntime {
     if (typeof handler !== "function") {
       throw new RuntimeError("INVALID_INPUT", `The handler for ${functionName} is not a function (got ${typeof handler}).`);
     }
-    this.#handlers.set(functionName, { handler, options });
+    const check = options.eventSchema === undefined ? undefined : inputChecker(options.eventSchema);
+    this.#handlers.set(functionName, { handler, options, ...(check ? { check } : {}) });
     return this;
   }
 
@@ -138,6 +148,20 @@ export class DurableRuntime {
 
   get functionNames(): string[] {
     return [...this.#handlers.keys()];
+  }
+
+  /** The event schema a function was registered with, if {@link start} checks inputs against it. */
+  eventSchema(functionName: string): unknown {
+    const registered = this.#handlers.get(functionName);
+    return registered?.check ? registered.options.eventSchema : undefined;
+  }
+
+  /**
+   * The problems of `input` for `functionName`'s event schema (empty when it matches, or when the
+   * function has no schema). {@link start} refuses an input with problems.
+   */
+  checkInput(functionName: string, input: unknown): InputProblem[] {
+    return this.#handlers.get(functionName)?.check?.(input) ?? [];
   }
 
   // ---- executions ----------------------------------------------------------------------------
@@ -162,6 +186,12 @@ export class DurableRuntime {
       throw new RuntimeError("INVALID_INPUT", `The input cannot be serialized as JSON: ${(e as Error).message}`);
     }
     if (payload === undefined) throw new RuntimeError("INVALID_INPUT", "The input cannot be serialized as JSON.");
+    // Checked as the execution will see it: JSON, not the caller's object (a Date becomes a string).
+    const problems = registered.check?.(JSON.parse(payload)) ?? [];
+    if (problems.length) {
+      const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+      throw new RuntimeError("INVALID_INPUT", `Invalid input for ${functionName} (${count}):\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n")}`, problems);
+    }
     const { execution } = this.service.startExecution({
       functionName,
       input: payload,
@@ -196,6 +226,16 @@ export class DurableRuntime {
   history(arn: string): Record<string, unknown>[] {
     this.service.getExecutionOrThrow(arn);
     return this.store.listEvents(arn);
+  }
+
+  /**
+   * The errors thrown in this process by the execution's steps (per attempt), child contexts and
+   * handler (under the EXECUTION operation's id), with their stacks mapped to the source. Only
+   * handlers loaded after `enableErrorStackCapture()` report them (the CLI commands do).
+   */
+  errorStacks(arn: string): (CapturedError & { operationId: string; attempt: number })[] {
+    this.service.getExecutionOrThrow(arn);
+    return this.store.listErrorStacks(arn).map((r) => ({ operationId: r.operation_id, attempt: r.attempt, ...(JSON.parse(r.data) as CapturedError) }));
   }
 
   invocations(arn: string) {
@@ -407,10 +447,23 @@ export class DurableRuntime {
       fail() {},
       succeed() {},
     };
+    const keep = (operationId: string, attempt: number, error: unknown) => {
+      const captured = dead ? undefined : captureError(error);
+      if (!captured) return;
+      try {
+        this.store.transaction(() => this.store.putErrorStack(start.arn, operationId, attempt, JSON.stringify(captured)), "group");
+      } catch {
+        /* a store closing under a dying invocation: the stack is only a diagnostic */
+      }
+    };
+    const capture: ErrorCaptureScope = {
+      operationFailed: keep,
+      executionFailed: (error) => keep(exec.execution_op_id, 0, error),
+    };
     let timer: NodeJS.Timeout | undefined;
     try {
       const output = await Promise.race([
-        registered.handler(event, lambdaContext),
+        errorCapture.run(capture, () => registered.handler(event, lambdaContext)),
         killed,
         new Promise<never>((_, rejectTimeout) => {
           timer = setTimeout(

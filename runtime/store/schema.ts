@@ -112,4 +112,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX operations_wake ON operations (xid, wake_at) WHERE wake_at IS NOT NULL;
   CREATE INDEX operations_updated ON operations (xid) WHERE updated = 1;
   `,
+  /* 4: the stacks of errors thrown in the handler's process, which the SDK does not send (dev UI) */ `
+  CREATE TABLE error_stacks (
+    xid          INTEGER NOT NULL,               -- executions.xid
+    operation_id TEXT NOT NULL,                  -- the failed operation, or the EXECUTION operation for the handler's error
+    attempt      INTEGER NOT NULL,               -- the step attempt that threw (1, 2, …); 0 for contexts and the handler
+    data         TEXT NOT NULL,                  -- JSON: error type and message, the raw stack, frames mapped to the source
+    PRIMARY KEY (xid, operation_id, attempt)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -285,6 +285,21 @@ export class Store {
     return r.t ?? undefined;
   }
 
+  // ---- error stacks --------------------------------------------------------------------------
+
+  /** Keeps the stack of an error thrown by an operation's attempt (or by the handler, under the EXECUTION operation's id). */
+  putErrorStack(arn: string, operationId: string, attempt: number, data: string): void {
+    this.#stmt(`INSERT OR REPLACE INTO error_stacks (xid, operation_id, attempt, data) VALUES (?, ?, ?, ?)`).run(this.#xid(arn), operationId, attempt, data);
+  }
+
+  listErrorStacks(arn: string): { operation_id: string; attempt: number; data: string }[] {
+    return this.#stmt(`SELECT operation_id, attempt, data FROM error_stacks WHERE xid = ? ORDER BY operation_id, attempt`).all(this.#xid(arn)) as {
+      operation_id: string;
+      attempt: number;
+      data: string;
+    }[];
+  }
+
   // ---- operations ----------------------------------------------------------------------------
 
   getOperation(arn: string, id: string): OperationRow | undefined {

@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
-import { basename, extname, resolve } from "node:path";
+import { basename, dirname, extname, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { DurableHandler, DurableRuntime, PlainFunction } from "../service/runtime.js";
+import { enableErrorStackCapture } from "../service/error-stacks.js";
+import { findManifest } from "../versioning/explain-nondeterminism.js";
 
 /** A handler found in a user module, registered under its export name. */
 export interface LoadedHandler {
@@ -9,6 +11,8 @@ export interface LoadedHandler {
   exportName: string;
   module: string;
   handler: DurableHandler;
+  /** The entry's `eventSchema` from the nearest durable.manifest.json, when it has one. */
+  eventSchema?: unknown;
 }
 
 export interface LoadedModules {
@@ -56,6 +60,7 @@ export function parseModuleSpec(spec: string): { path: string; exportName?: stri
 export async function loadHandlerModules(specs: readonly string[], cwd = process.cwd()): Promise<LoadedModules> {
   const out: LoadedModules = { handlers: [], functions: [] };
   if (specs.length === 0) throw new HandlerLoadError("No module given: name at least one compiled module, e.g. dist/flow.js.");
+  enableErrorStackCapture();
   for (const spec of specs) {
     const { path, exportName } = parseModuleSpec(spec);
     const file = resolve(cwd, path);
@@ -90,6 +95,7 @@ export async function loadHandlerModules(specs: readonly string[], cwd = process
     }
     out.handlers.push(...found);
   }
+  attachEventSchemas(out.handlers);
   const seen = new Map<string, string>();
   for (const h of out.handlers) {
     const other = seen.get(h.functionName);
@@ -101,8 +107,36 @@ export async function loadHandlerModules(specs: readonly string[], cwd = process
   return out;
 }
 
-/** Registers what {@link loadHandlerModules} found on a runtime. */
+/** Registers what {@link loadHandlerModules} found on a runtime (with their event schemas: inputs are checked before a start). */
 export function registerLoaded(runtime: DurableRuntime, loaded: LoadedModules): void {
   for (const f of loaded.functions) runtime.registerFunction(f.functionName, f.fn);
-  for (const h of loaded.handlers) runtime.register(h.functionName, h.handler);
+  for (const h of loaded.handlers) runtime.register(h.functionName, h.handler, h.eventSchema !== undefined ? { eventSchema: h.eventSchema } : {});
+}
+
+/**
+ * Looks up each handler's entry in the nearest durable.manifest.json at or above its module (as
+ * `durablec build` writes it into the output folder) and keeps the entry's `eventSchema`. An entry
+ * is matched by export name, and by file when several entries share it (`src/a.ts` for `dist/a.js`).
+ * Modules without a manifest, or manifests written before event schemas, give none.
+ */
+export function attachEventSchemas(handlers: LoadedHandler[]): void {
+  const manifests = new Map<string, ReturnType<typeof findManifest>>();
+  for (const h of handlers) {
+    const dir = dirname(h.module);
+    if (!manifests.has(dir)) manifests.set(dir, findManifest(dir));
+    const found = manifests.get(dir);
+    if (!found) continue;
+    const entries = Object.values(found.manifest.entries as Record<string, { export?: string; file?: string; eventSchema?: unknown }>);
+    let candidates = entries.filter((e) => e.export === h.exportName || (h.exportName === "default" && e.export === h.functionName));
+    if (candidates.length > 1) {
+      const mod = relative(dirname(found.file), h.module).split("\\").join("/").replace(/\.[mc]?js$/, "");
+      candidates = candidates.filter((e) => {
+        const file = (e.file ?? "").replace(/\.[mc]?tsx?$/, "");
+        return file === mod || file.endsWith("/" + mod) || mod.endsWith("/" + file);
+      });
+    }
+    const schema = candidates.length === 1 ? candidates[0]!.eventSchema : undefined;
+    if (schema !== undefined) h.eventSchema = schema;
+    else delete h.eventSchema;
+  }
 }
