@@ -53,7 +53,8 @@ export function mapStack(stack: string): StackFrame[] {
     const frame: StackFrame = { text, ...(fn ? { fn } : {}), ...(file ? { file } : {}), line: Number(line), column: Number(column) };
     if (!file || file.includes("/node_modules/") || file.includes("\\node_modules\\")) frame.library = true;
     else {
-      const source = originalPosition(file, frame.line!, frame.column!);
+      // A TypeScript file in the stack: Node already mapped it (--enable-source-maps, a loader).
+      const source = /\.[mc]?tsx?$/.test(file) ? { file, line: frame.line!, column: frame.column! } : originalPosition(file, frame.line!, frame.column!);
       if (source) frame.source = source;
     }
     frames.push(frame);

@@ -43,4 +43,31 @@ describe("schema migrations", () => {
       store.close();
     }
   });
+
+  it("adds the error stacks table to a schema-3 database, keeping its executions and operations", () => {
+    const path = join(dir, "v3.db");
+    const old = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
+    old.pragma("user_version = 3");
+    old.prepare(`INSERT INTO executions (arn, name, function_name, status, input, start_ts, execution_op_id) VALUES ('arn:y', 'y', 'fn', 'FAILED', '{}', 1, 'exec')`).run();
+    const xid = (old.prepare(`SELECT xid FROM executions`).get() as { xid: number }).xid;
+    old.prepare(`INSERT INTO operations (xid, id, seq, type, status, data) VALUES (?, 'a', 1, 'STEP', 'FAILED', '{"Id":"a"}')`).run(xid);
+    old.close();
+
+    const store = Store.open(path);
+    try {
+      expect(store.db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+      expect(store.listOperations("arn:y").map((o) => o.id)).toEqual(["a"]);
+      expect(store.listErrorStacks("arn:y")).toEqual([]);
+      store.putErrorStack("arn:y", "a", 1, '{"stack":"first"}');
+      store.putErrorStack("arn:y", "a", 2, '{"stack":"second"}');
+      store.putErrorStack("arn:y", "a", 1, '{"stack":"first, again"}');
+      expect(store.listErrorStacks("arn:y")).toEqual([
+        { operation_id: "a", attempt: 1, data: '{"stack":"first, again"}' },
+        { operation_id: "a", attempt: 2, data: '{"stack":"second"}' },
+      ]);
+    } finally {
+      store.close();
+    }
+  });
 });
