@@ -2,7 +2,7 @@
 // UI in headless Debian chromium (playwright-core never downloads a browser). They assert what a
 // person sees: text, roles, labels.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,32 +25,43 @@ const CHROMIUM_ARGS = [
 let tmp: string;
 let profile: string;
 let dev: ChildProcess;
-let devOutput = "";
 let url: string;
 let browser: BrowserContext;
 let page: Page;
 const shots: string[] = [];
 
-/** Starts `durablec dev` on the fixture module and resolves with the URL it prints. */
-function startDev(): Promise<string> {
-  dev = spawn(process.execPath, [join(ROOT, "bin", "durablec.js"), "dev", "flows.mjs", "--port", "0", "--db", join(tmp, "state.db"), "--no-watch"], {
-    cwd: FIXTURES,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/** Starts `durablec dev` with `args` in `cwd` and resolves with the process and the URL it prints. */
+function startDevProcess(cwd: string, args: string[]): Promise<{ proc: ChildProcess; url: string; output: () => string }> {
+  let output = "";
+  const proc = spawn(process.execPath, [join(ROOT, "bin", "durablec.js"), "dev", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`durablec dev printed no URL:\n${devOutput}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`durablec dev printed no URL:\n${output}`)), 60_000);
     const onData = (d: Buffer) => {
-      devOutput += d;
-      const m = /UI and API on (http:\/\/127\.0\.0\.1:\d+)\//.exec(devOutput);
+      output += d;
+      const m = /UI and API on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
       if (m) {
         clearTimeout(timer);
-        resolvePromise(m[1]!);
+        resolvePromise({ proc, url: m[1]!, output: () => output });
       }
     };
-    dev.stdout!.on("data", onData);
-    dev.stderr!.on("data", onData);
-    dev.on("exit", (code) => reject(new Error(`durablec dev exited with ${code}:\n${devOutput}`)));
+    proc.stdout!.on("data", onData);
+    proc.stderr!.on("data", onData);
+    proc.on("exit", (code) => reject(new Error(`durablec dev exited with ${code}:\n${output}`)));
   });
+}
+
+/** Starts `durablec dev` on the fixture module and resolves with the URL it prints. */
+async function startDev(): Promise<string> {
+  const started = await startDevProcess(FIXTURES, ["flows.mjs", "--port", "0", "--db", join(tmp, "state.db"), "--no-watch"]);
+  dev = started.proc;
+  return started.url;
+}
+
+async function stopProcess(proc: ChildProcess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once("exit", r));
+  proc.kill("SIGTERM");
+  await exited;
 }
 
 async function shot(name: string): Promise<void> {
@@ -93,11 +104,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
-  if (dev && dev.exitCode === null) {
-    const exited = new Promise((r) => dev.once("exit", r));
-    dev.kill("SIGTERM");
-    await exited;
-  }
+  await stopProcess(dev);
   if (process.env.DURABLEC_KEEP_SCREENSHOTS) console.log(`screenshots: ${shots.join(", ")}`);
   else rmSync(tmp, { recursive: true, force: true });
 });
@@ -286,5 +293,80 @@ describe("durablec dev web UI", () => {
     expect(openMs).toBeLessThan(8000);
     expect(scrollMs).toBeLessThan(3000);
     await shot("timeline-5000");
+  });
+});
+
+describe("durablec dev on a TypeScript project: typed inputs and error stacks", () => {
+  const project = join(ROOT, ".tmp", `ui-typed-project-${process.pid}`);
+  let projectDev: ChildProcess | undefined;
+  let projectUrl: string;
+
+  beforeAll(async () => {
+    rmSync(project, { recursive: true, force: true });
+    mkdirSync(project, { recursive: true });
+    cpSync(join(ROOT, "test", "runtime", "fixtures", "typed-project"), project, { recursive: true });
+    const started = await startDevProcess(project, ["-p", "tsconfig.json", "--port", "0", "--db", join(project, "state.db"), "--no-watch"]);
+    projectDev = started.proc;
+    projectUrl = started.url;
+  }, 90_000);
+  afterAll(async () => {
+    await stopProcess(projectDev);
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  const startIn = async (entry: string, input: string) => {
+    await page.goto(`${projectUrl}/#/`);
+    await startForm().getByLabel("Entry").selectOption(entry);
+    await startForm().getByLabel("Input (JSON)").fill(input);
+    await startForm().getByRole("button", { name: "Start" }).click();
+  };
+  const executions = async () => ((await (await fetch(`${projectUrl}/executions`)).json()) as { executions: unknown[] }).executions.length;
+
+  it("lists every problem of an input that does not match the entry's type, and starts nothing", async () => {
+    await page.goto(`${projectUrl}/#/`);
+    await startForm().getByLabel("Entry").selectOption("checkout");
+    await startForm().getByText("Expected input").click();
+    const shape = (await startForm().getByLabel("Expected input").textContent())!;
+    expect(shape).toContain("placedAt: Date (an ISO 8601 string);");
+    expect(shape).toContain("note?: string;");
+    expect(shape).toMatch(/channel: "(web|phone)" \| "(web|phone)";/);
+
+    await startIn("checkout", '{"orderId": 5, "amount": "20", "placedAt": "someday", "channel": "web", "priority": 1, "giftWrap": false, "items": [{"sku": "a"}], "tags": {}}');
+    const problems = startForm().getByRole("list", { name: "Input problems" });
+    await eventually(() => problems.getByRole("listitem").allTextContents()).toEqual([
+      "event.orderId: Invalid input: expected string, received number",
+      "event.amount: Invalid input: expected number, received string",
+      "event.placedAt: Invalid input: expected date, received Date",
+      "event.items[0].qty: Invalid input: expected number, received undefined",
+    ]);
+    expect(await startForm().getByRole("alert").textContent()).toBe("The input does not match the type of checkout's event (4 problems); nothing was started.");
+    expect(await startForm().getByLabel("Input (JSON)").getAttribute("aria-invalid")).toBe("true");
+    expect(page.url()).not.toContain("#/executions/");
+    expect(await executions()).toBe(0);
+    await shot("start-input-problems");
+
+    // The example it fills in is an input of the right type.
+    await startForm().getByRole("button", { name: "Fill in an example" }).click();
+    await startForm().getByRole("button", { name: "Start" }).click();
+    await page.getByRole("heading", { name: /SUCCEEDED|RUNNING/ }).waitFor();
+    expect(page.url()).toContain("#/executions/");
+  });
+
+  it("shows a failing step's stack at the TypeScript line that threw, and the handler's own error", async () => {
+    await startIn("checkout", JSON.stringify({ orderId: "o-big", amount: 500, placedAt: "2026-03-01T10:00:00Z", channel: "phone", priority: "rush", giftWrap: null, items: [], tags: {} }));
+    await timeline().getByRole("listitem", { name: /^checkout\/chargeCard step (PENDING|READY|STARTED|FAILED)/ }).click();
+    const stack = details().getByRole("region", { name: /^Stack trace \(attempt \d\)$/ });
+    await eventually(() => stack.getByRole("list", { name: "Stack frames" }).getByRole("listitem").first().textContent()).toBe("chargeCard src/payments.ts:3:27");
+    expect(await stack.getByRole("list", { name: "Stack frames" }).getByRole("listitem").nth(1).textContent()).toMatch(/^src\/orders\.ts:18:\d+$/);
+    await eventually(() => stack.locator(".hl").textContent()).toContain("if (amount > 100) throw new Error(`card declined for ${orderId}`);");
+    expect(await stack.textContent()).toContain("Error: card declined for o-big");
+    await shot("step-stack");
+
+    await startIn("refund", '{"orderId": ""}');
+    await eventually(() => page.locator(".exec-header").textContent()).toContain("RangeError: an order id is needed");
+    const where = page.getByRole("region", { name: "Where the execution failed" });
+    await eventually(() => where.getByRole("list", { name: "Stack frames" }).getByRole("listitem").first().textContent()).toMatch(/src\/orders\.ts:24:\d+$/);
+    await eventually(() => where.locator(".hl").textContent()).toContain('throw new RangeError("an order id is needed")');
+    await shot("execution-stack");
   });
 });

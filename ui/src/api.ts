@@ -1,9 +1,13 @@
+import type { EventSchema } from "./input-shape.js";
+
 /** The documented HTTP API (docs/http-api.md), as the UI uses it. Refusals carry the API's own code and message. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** An input refused by its entry's event schema: each problem. */
+    readonly problems?: { path: string; message: string }[],
   ) {
     super(message);
   }
@@ -48,6 +52,27 @@ export interface Operation {
   ChainedInvokeDetails?: { Result?: string; Error?: ErrorObject };
 }
 
+/** One `at …` line of a captured stack; `source` is where it is in the TypeScript source (relative to the project when inside it). */
+export interface StackFrame {
+  text: string;
+  fn?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  source?: { file: string; line: number; column: number };
+  library?: true;
+}
+
+/** The stack of an error thrown by an operation's attempt, or by the handler (under the EXECUTION operation). */
+export interface ErrorStack {
+  operationId: string;
+  attempt: number;
+  errorType: string;
+  errorMessage: string;
+  stack: string;
+  frames: StackFrame[];
+}
+
 export interface Invocation {
   invocation: number;
   requestId: string;
@@ -75,6 +100,7 @@ export interface FunctionInfo {
   line?: number;
   column?: number;
   operations?: SourceOperation[];
+  eventSchema?: EventSchema;
 }
 
 export interface BuildStatus {
@@ -100,8 +126,8 @@ async function call<T>(method: string, path: string, body?: string): Promise<T> 
     throw new ApiError(res.status, "BAD_RESPONSE", `The server answered ${res.status} with something that is not JSON.`);
   }
   if (!res.ok) {
-    const e = (data ?? {}) as { code?: string; message?: string };
-    throw new ApiError(res.status, e.code ?? String(res.status), e.message ?? res.statusText);
+    const e = (data ?? {}) as { code?: string; message?: string; problems?: { path: string; message: string }[] };
+    throw new ApiError(res.status, e.code ?? String(res.status), e.message ?? res.statusText, Array.isArray(e.problems) ? e.problems : undefined);
   }
   return data as T;
 }
@@ -115,7 +141,7 @@ export const api = {
     return call<{ executions: Execution[]; nextToken?: string }>("GET", `/executions?${p}`);
   },
   getExecution: (arn: string) => call<Execution>("GET", arnPath(arn)),
-  operations: (arn: string) => call<{ operations: Operation[] }>("GET", `${arnPath(arn)}/operations`),
+  operations: (arn: string) => call<{ operations: Operation[]; errorStacks?: ErrorStack[] }>("GET", `${arnPath(arn)}/operations`),
   invocations: (arn: string) => call<{ invocations: Invocation[] }>("GET", `${arnPath(arn)}/invocations`),
   history: (arn: string) => call<{ events: HistoryEvent[] }>("GET", `${arnPath(arn)}/history`),
   /** `inputText` is sent as the API receives it; the server validates it too. */

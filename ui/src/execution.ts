@@ -1,10 +1,13 @@
-import { api, type ErrorObject, type Execution, type FunctionInfo, type HistoryEvent, type Invocation, type Operation, type SourceOperation } from "./api.js";
+import { api, type ErrorObject, type ErrorStack, type Execution, type FunctionInfo, type HistoryEvent, type Invocation, type Operation, type SourceOperation } from "./api.js";
 import { clear, formatDuration, formatTime, h, payload, prettyPayload, statusBadge } from "./dom.js";
+import { stackBlock, type SourceView } from "./stack.js";
 import { buildRows, kindOf, renderTimeline, type Row } from "./timeline.js";
 
 interface State {
   exec: Execution;
   operations: Operation[];
+  /** Stacks of the errors thrown in the runtime's process, per operation attempt. */
+  errorStacks: ErrorStack[];
   invocations: Invocation[];
   events: HistoryEvent[];
   rows: Row[];
@@ -32,6 +35,18 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
   const split = h("div", { class: "split" }, h("div", { class: "timeline-col" }, timeline, invocationsBox), details);
   const sourceCache = new Map<string, Promise<HTMLElement>>();
 
+  const source: SourceView = (src) => {
+    const key = `${src.file}:${src.line}`;
+    if (!sourceCache.has(key)) sourceCache.set(key, sourceBlock(src));
+    return sourceCache.get(key)!.then((el) => el.cloneNode(true));
+  };
+  /** The operation's stacks, the latest attempt's first and open, earlier ones folded. */
+  const stacksOf = (opId: string | undefined, title: string) => {
+    const stacks = state!.errorStacks.filter((s) => s.operationId === opId).sort((a, b) => b.attempt - a.attempt);
+    const attempt = (s: ErrorStack) => (s.attempt > 0 ? ` (attempt ${s.attempt})` : "");
+    return stacks.map((s, i) => (i === 0 ? stackBlock(s, `${title}${attempt(s)}`, source) : h("details", { class: "older-stack" }, h("summary", {}, `${title}${attempt(s)}`), stackBlock(s, `${title}${attempt(s)}`, source))));
+  };
+
   const fail = (e: unknown) => {
     notice.textContent = (e as Error).message;
     notice.hidden = false;
@@ -48,7 +63,7 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
         signature = sig;
         const [ops, invs, hist] = await Promise.all([api.operations(arn), api.invocations(arn), api.history(arn)]);
         if (signal.aborted) return;
-        state = { exec, operations: ops.operations, invocations: invs.invocations, events: hist.events, rows: buildRows(ops.operations, hist.events) };
+        state = { exec, operations: ops.operations, errorStacks: ops.errorStacks ?? [], invocations: invs.invocations, events: hist.events, rows: buildRows(ops.operations, hist.events) };
         notice.hidden = true;
         draw();
       } else {
@@ -93,6 +108,7 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
         h("dd", { class: "mono small" }, exec.arn),
       ),
       exec.error ? errorBlock("Execution error", exec.error) : null,
+      exec.error ? stacksOf(state!.operations.find((o) => o.Type === "EXECUTION")?.Id, "Where the execution failed") : null,
       exec.status === "RUNNING"
         ? h(
             "button",
@@ -175,16 +191,13 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
       op.ExecutionDetails?.InputPayload !== undefined ? payload("Input", op.ExecutionDetails.InputPayload) : null,
       result !== undefined ? payload("Result", result) : null,
       error ? errorBlock("Error", error) : null,
+      op.Type === "EXECUTION" ? null : stacksOf(op.Id, "Stack trace"),
       attemptsOf(op, state!.events),
       h("h4", {}, "Source"),
       sourceBox,
     );
     if (!src) sourceBox.append(h("p", { class: "muted" }, "No source location: this operation is not in the entry's durable.manifest.json."));
-    else {
-      const key = `${src.file}:${src.line}`;
-      if (!sourceCache.has(key)) sourceCache.set(key, sourceBlock(src));
-      void sourceCache.get(key)!.then((el) => sourceBox.replaceChildren(el.cloneNode(true)));
-    }
+    else void source(src).then((el) => sourceBox.replaceChildren(el));
   };
 
   const callbackForm = (callbackId: string) => {
