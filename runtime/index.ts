@@ -23,6 +23,9 @@ export {
   MAX_EXECUTION_RESULT_BYTES,
   MAX_INPUT_BYTES,
 } from "./service/errors.js";
+export { enableErrorStackCapture } from "./service/error-stacks.js";
+export { type CapturedError, type StackFrame } from "./service/stack-frames.js";
+export { type InputProblem } from "./service/input-validation.js";
 export { Store, type ExecutionStatus, type ExecutionFilter } from "./store/store.js";
 export {
   Worker,
