@@ -74,6 +74,16 @@ describe("error stacks", () => {
     expect(stack!.frames[0]!.source).toEqual({ file: `${project.dir}/src/orders.ts`, line: lineOf("orders.ts", "throw new RangeError"), column: expect.any(Number) });
   });
 
+  it("keeps the error thrown in a child context under the context", async () => {
+    const exec = await rt.execute("restock", { sku: "" });
+    expect(exec.status).toBe("FAILED");
+    const context = rt.operations(exec.arn).find((o) => o.Type === "CONTEXT")!;
+    expect(context.ContextDetails?.Error).toMatchObject({ ErrorType: "TypeError", ErrorMessage: "no sku to reserve" });
+    const stack = rt.errorStacks(exec.arn).find((s) => s.operationId === context.Id)!;
+    expect(stack).toMatchObject({ attempt: 0, errorType: "TypeError", errorMessage: "no sku to reserve" });
+    expect(stack.frames[0]!.source).toMatchObject({ file: `${project.dir}/src/orders.ts`, line: lineOf("orders.ts", "throw new TypeError") });
+  });
+
   it("lists the stacks with the operations over HTTP, source paths relative to the project", async () => {
     const exec = rt.list({ functionName: "checkout" })[0]!;
     const server = await startServer({ runtime: rt, port: 0, project: { root: project.dir, entries: () => ({}) } });
@@ -94,16 +104,17 @@ describe("error stacks", () => {
   it("changes nothing the code or the service sees", async () => {
     const other = createRuntime({ clock: new VirtualClock() });
     try {
-      other.register("checkout", plain.checkout!).register("refund", plain.refund!);
+      other.register("checkout", plain.checkout!).register("refund", plain.refund!).register("restock", plain.restock!);
       for (const [fn, input] of [
         ["checkout", order],
         ["refund", { orderId: "" }],
         ["checkout", { ...order, amount: 5 }],
+        ["restock", { sku: "" }],
       ] as const) {
         const a = await other.execute(fn, input);
         const b = await rt.execute(fn, input);
         const shape = (r: DurableRuntime, arn: string) =>
-          r.operations(arn).map((o) => ({ type: o.Type, name: o.Name, status: o.Status, attempt: o.StepDetails?.Attempt, error: o.StepDetails?.Error, result: o.StepDetails?.Result }));
+          r.operations(arn).map((o) => ({ type: o.Type, name: o.Name, status: o.Status, attempt: o.StepDetails?.Attempt, error: o.StepDetails?.Error ?? o.ContextDetails?.Error, result: o.StepDetails?.Result }));
         expect({ status: b.status, error: b.error, result: b.result }).toEqual({ status: a.status, error: a.error, result: a.result });
         expect(shape(rt, b.arn)).toEqual(shape(other, a.arn));
         expect(other.errorStacks(a.arn)).toEqual([]);
