@@ -156,14 +156,6 @@ export class DurableRuntime {
     return registered?.check ? registered.options.eventSchema : undefined;
   }
 
-  /**
-   * The problems of `input` for `functionName`'s event schema (empty when it matches, or when the
-   * function has no schema). {@link start} refuses an input with problems.
-   */
-  checkInput(functionName: string, input: unknown): InputProblem[] {
-    return this.#handlers.get(functionName)?.check?.(input) ?? [];
-  }
-
   // ---- executions ----------------------------------------------------------------------------
 
   /**

@@ -30,10 +30,21 @@ export interface CapturedError {
 
 const FRAME = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
 
+/** What is kept of one error at most: a diagnostic, not a payload. */
+const MAX_STACK_CHARS = 16 * 1024;
+const MAX_MESSAGE_CHARS = 2 * 1024;
+
 /** Describes a thrown value; a value that is not an Error has no stack to map. */
 export function captureError(error: unknown): CapturedError | undefined {
   if (!(error instanceof Error) || typeof error.stack !== "string") return undefined;
-  return { errorType: error.name, errorMessage: error.message, stack: error.stack, frames: mapStack(error.stack) };
+  const stack = error.stack.length > MAX_STACK_CHARS ? `${error.stack.slice(0, MAX_STACK_CHARS)}\n…` : error.stack;
+  const message = String(error.message);
+  return {
+    errorType: String(error.name),
+    errorMessage: message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message,
+    stack,
+    frames: mapStack(stack),
+  };
 }
 
 /** The frames of a V8 stack, mapped through the `.js.map` files next to the files that ran. */
