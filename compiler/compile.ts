@@ -7,6 +7,7 @@ import { discover, durableFunctionsByDeclaration, loc, type Discovery, type Dura
 import { createDiagnostic, hasErrors, InternalCompilerError, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { EditSet, type Edit } from "./edits/edit-set.js";
 import { buildManifest, type Manifest } from "./emit/manifest.js";
+import type { DurableDeclaration } from "./emit/declarations.js";
 import type { DecodedMappings } from "./emit/source-map.js";
 import { GeneratedNames, PASSES, type PassContext } from "./passes/index.js";
 import { defaultConfig, type DurableConfig } from "./project/config.js";
@@ -20,6 +21,8 @@ export interface RewrittenFile {
   /** Decoded mappings (rewritten → original), high resolution. */
   mappings: DecodedMappings;
   edits: readonly Edit[];
+  /** Its durable functions, for reshaping the original declarations (emit/declarations.ts). */
+  declarations?: DurableDeclaration[];
 }
 
 export interface TransformResult {
@@ -146,7 +149,11 @@ export function transformProject(project: Project, options: TransformProjectOpti
       for (const pass of PASSES) pass.run(context);
       const s = edits.apply();
       const map = s.generateDecodedMap({ hires: true, source: fileName, includeContent: false });
-      rewritten.set(fileName, { fileName, original: edits.original, code: s.toString(), mappings: map.mappings as DecodedMappings, edits: edits.edits });
+      const declarations = context.functions.map(({ fn }): DurableDeclaration => {
+        const isDefault = Node.isFunctionDeclaration(fn.node) && fn.node.isDefaultExport();
+        return { name: fn.name, isDefault, exported: fn.isEntry || fn.node.isExported(), ctx: context.names.ctx, ...(fn.isEntry ? { inner: context.names.inner(fn.name) } : {}) };
+      });
+      rewritten.set(fileName, { fileName, original: edits.original, code: s.toString(), mappings: map.mappings as DecodedMappings, edits: edits.edits, declarations });
     }
   } catch (error) {
     const problem = error instanceof InternalCompilerError ? error.message : (error as Error).stack ?? String(error);

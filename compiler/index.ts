@@ -34,6 +34,11 @@ export interface CompileOptions {
   noEmit?: boolean;
   /** Overrides `durable.config.json`. */
   config?: DurableConfig;
+  /**
+   * Type-check the compiled program against the SDK's types before emitting (DUR9002 when it
+   * does not type-check). Slower: the SDK's declarations join the program.
+   */
+  verifyOutput?: boolean;
   /** Reuse an existing ts-morph Project (watch mode). */
   project?: Project;
 }
@@ -75,7 +80,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
   const base = { files: transformed.files, manifest: transformed.manifest, rootDir, project: loaded.project };
   if (hasErrors(diagnostics) || options.noEmit) return { ...base, diagnostics, outputs: new Map() };
 
-  const emitted = emitProject(loaded.project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}) });
+  const emitted = emitProject(loaded.project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}) });
   diagnostics.push(...emitted.diagnostics);
   if (hasErrors(diagnostics)) return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
   if (options.write ?? !options.files) writeOutputs(emitted.outputs);

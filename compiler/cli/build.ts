@@ -7,7 +7,7 @@ import { parseArgs, UsageError } from "./args.js";
 import { buildBundles } from "../bundle/build-bundles-command.js";
 import type { Command } from "./main.js";
 
-const HELP = `Usage: durablec build [-p tsconfig.json] [--outDir dir] [--watch] [--pretty]
+const HELP = `Usage: durablec build [-p tsconfig.json] [--outDir dir] [--watch] [--pretty] [--verify]
        durablec build --bundle [-p tsconfig.json] [--outDir dir] [--execution-timeout s] [--retention-days n]
 
 Compiles "use durable" functions into withDurableExecution handlers and emits the whole
@@ -19,6 +19,8 @@ Options:
   --outDir <dir>        output directory (default: the tsconfig's outDir)
   --watch               rebuild when a source file changes
   --pretty              show a code frame under each diagnostic
+  --verify              also type-check the compiled code against the SDK's types
+                        (slower; a failure is a durablec bug, reported as DUR9002)
   --bundle              instead: one self-contained ESM bundle per entry for AWS Lambda
                         (<outDir>/<entry>/index.mjs + .map, default outDir dist/lambda), the
                         manifest, and an AWS SAM template.yaml (see docs/deploying.md)
@@ -38,6 +40,7 @@ export const build: Command = {
         outDir: { value: true },
         watch: { value: false },
         pretty: { value: false },
+        verify: { value: false },
         bundle: { value: false },
         "execution-timeout": { value: true },
         "retention-days": { value: true },
@@ -70,7 +73,7 @@ export const build: Command = {
         if ([...changed].some((f) => f.endsWith(".json"))) project = undefined; // tsconfig or durable.config.json
         changed.clear();
       }
-      const result = compile({ tsconfig, ...(project ? { project, baseDir: path.dirname(tsconfig) } : {}), ...(outDir ? { outDir: path.resolve(io.cwd, outDir) } : {}), write: true });
+      const result = compile({ tsconfig, ...(project ? { project, baseDir: path.dirname(tsconfig) } : {}), ...(outDir ? { outDir: path.resolve(io.cwd, outDir) } : {}), ...(args.flags.has("verify") ? { verifyOutput: true } : {}), write: true });
       if (args.flags.has("watch")) project = result.project;
       if (result.diagnostics.length) io.err(formatDiagnostics(result.diagnostics, { cwd: io.cwd, pretty }));
       const configError = result.diagnostics.some((d) => d.code.startsWith("DUR5") && d.category === "error");

@@ -4,6 +4,7 @@ import { ts, type Project } from "ts-morph";
 import type { RewrittenFile } from "../compile.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { lineAndColumn } from "../diagnostics/format.js";
+import { reshapeDeclarations } from "./declarations.js";
 import type { Manifest } from "./manifest.js";
 import { chainSourceMaps, type RawSourceMap } from "./source-map.js";
 
@@ -14,8 +15,12 @@ export interface EmitOptions {
   outDir?: string;
   rootDir: string;
   manifest: Manifest;
-  /** Only type-check the compiled program; emit nothing. */
+  /** Type-check the rewritten files against the SDK's types first (DUR9002 on failure). */
+  verifyOutput?: boolean;
+  /** Only type-check the compiled program (as `verifyOutput`); emit nothing. */
   checkOnly?: boolean;
+  /** Emit only these files (absolute, normalized paths); default: every file of the project. */
+  only?: ReadonlySet<string>;
 }
 
 export interface EmitResult {
@@ -26,43 +31,165 @@ export interface EmitResult {
 }
 
 /**
- * Emits ESM JavaScript, `.js.map` (chained back to the original source) and `.d.ts` for the whole
- * project, with the rewritten text of files that had durable code. The output is type-checked
- * first; a compiled program that does not type-check is an internal error.
+ * Emits ESM JavaScript, `.js.map` (chained back to the original source) and `.d.ts` for the
+ * project, with the rewritten text of files that had durable code.
+ *
+ * Everything is emitted by the analysed program, whose type checker is already warm, except the
+ * JavaScript of rewritten files: that comes from a second program sharing every unchanged source
+ * file, with type checking off and the modules the rewrites import (the SDK, durablec/internal,
+ * zod) left unresolved, so their declarations are never parsed. The `.d.ts` of a rewritten file is
+ * the original file's declarations reshaped the way the rewrites reshape its durable functions
+ * (emit/declarations.ts). `verifyOutput` type-checks the rewritten files against the real SDK
+ * types first, which costs a program with every SDK declaration in it.
  */
 export function emitProject(project: Project, rewritten: ReadonlyMap<string, RewrittenFile>, options: EmitOptions): EmitResult {
-  const base = project.getCompilerOptions();
-  const outDir = path.resolve(options.outDir ?? (base.outDir as string | undefined) ?? options.rootDir);
-  const compilerOptions: ts.CompilerOptions = { ...base, outDir, noEmit: false, emitDeclarationOnly: false, noEmitOnError: false };
-  delete compilerOptions.inlineSourceMap;
-  delete compilerOptions.tsBuildInfoFile;
-  delete compilerOptions.incremental;
-  if (!compilerOptions.rootDir) compilerOptions.rootDir = options.rootDir;
-
-  // Unchanged files (and TypeScript's lib files, which ts-morph keeps in memory) come from the
-  // analysed program, so only rewritten files are parsed again.
   const oldProgram = project.getProgram().compilerObject;
-  const libFile = oldProgram.getSourceFiles().find((f) => oldProgram.isSourceFileDefaultLibrary(f));
-  const host = ts.createCompilerHost(compilerOptions, true);
+  const base = oldProgram.getCompilerOptions();
+  const outDir = path.resolve(options.outDir ?? (base.outDir as string | undefined) ?? options.rootDir);
+  const byName = new Map([...rewritten.values()].map((r) => [path.normalize(r.fileName), r]));
+
+  if (options.verifyOutput || options.checkOnly) {
+    const diagnostics = checkRewrittenOutput(project, rewritten);
+    if (diagnostics.length > 0 || options.checkOnly) return { diagnostics, outputs: new Map(), outDir };
+  }
+  if (base.noEmit || base.outFile || base.emitDeclarationOnly) {
+    throw new Error("emitProject needs a program whose options allow emitting modules (see project/load-project.ts)");
+  }
+
+  const outputs = new Map<string, string>();
+  const baseOut = path.resolve((base.outDir as string | undefined) ?? (base.rootDir as string | undefined) ?? options.rootDir);
+  // The analysed program writes under its own outDir; outputs move under the requested one.
+  const relocate = (fileName: string, text: string) => {
+    const target = path.join(outDir, path.relative(baseOut, path.resolve(fileName)));
+    if (target !== path.resolve(fileName) && fileName.endsWith(".map")) {
+      const map = JSON.parse(text) as RawSourceMap;
+      map.sources = map.sources.map((s) => path.relative(path.dirname(target), path.resolve(path.dirname(fileName), map.sourceRoot ?? "", s)).split(path.sep).join("/"));
+      delete map.sourceRoot;
+      text = JSON.stringify(map);
+    }
+    outputs.set(target, text);
+  };
+
+  const emitDiagnostics: ts.Diagnostic[] = [];
+  const internal: Diagnostic[] = [];
+  const rootNames = new Set(oldProgram.getRootFileNames().map((f) => path.normalize(f)));
+  const wanted = (fileName: string) => rootNames.has(fileName) && (!options.only || options.only.has(fileName));
+  const rewrittenToEmit: RewrittenFile[] = [];
+  for (const sf of oldProgram.getSourceFiles()) {
+    const fileName = path.normalize(sf.fileName);
+    if (sf.isDeclarationFile || !wanted(fileName)) continue;
+    const r = byName.get(fileName);
+    if (!r) {
+      emitDiagnostics.push(...oldProgram.emit(sf, relocate).diagnostics);
+      continue;
+    }
+    rewrittenToEmit.push(r);
+    if (base.declaration) {
+      const reshape = reshapeDeclarations(r.declarations ?? []);
+      emitDiagnostics.push(...oldProgram.emit(sf, relocate, undefined, true, { afterDeclarations: [reshape.transformer] }).diagnostics);
+      const missing = reshape.missing();
+      if (missing.length) internal.push(createDiagnostic("InternalError", { problem: `no declaration of ${missing.join(", ")} in the declarations of ${fileName}` }));
+    }
+  }
+  if (rewrittenToEmit.length > 0) {
+    const program = javaScriptProgram(oldProgram, byName);
+    for (const r of rewrittenToEmit) {
+      const sf = program.getSourceFile(r.fileName);
+      if (sf) emitDiagnostics.push(...program.emit(sf, relocate).diagnostics);
+    }
+  }
+  const diagnostics: Diagnostic[] = [...internal, ...emitDiagnostics.map((d) => ({ code: `TS${d.code}`, category: "error" as const, data: { message: ts.flattenDiagnosticMessageText(d.messageText, " ") } }))];
+  if (diagnostics.length > 0) return { diagnostics, outputs: new Map(), outDir };
+
+  for (const [fileName, text] of outputs) {
+    if (!fileName.endsWith(".js.map")) continue;
+    const map = JSON.parse(text) as RawSourceMap;
+    const source = map.sources[0];
+    if (!source) continue;
+    const sourcePath = path.resolve(path.dirname(fileName), map.sourceRoot ?? "", source);
+    const r = byName.get(path.normalize(sourcePath));
+    if (!r) continue;
+    outputs.set(fileName, JSON.stringify(chainSourceMaps(map, r.mappings, base.inlineSources ? r.original : undefined)));
+  }
+  outputs.set(path.join(outDir, MANIFEST_FILE), JSON.stringify(options.manifest, null, 2) + "\n");
+  return { diagnostics, outputs, outDir };
+}
+
+/**
+ * A program for the JavaScript emit of rewritten files: unchanged files are the analysed program's
+ * own source files, so import elision and const enums see the user's modules as they are; modules
+ * only the rewrites import stay unresolved (their imports are values, or `import type`).
+ */
+function javaScriptProgram(oldProgram: ts.Program, rewritten: ReadonlyMap<string, RewrittenFile>): ts.Program {
+  const options: ts.CompilerOptions = { ...oldProgram.getCompilerOptions(), noCheck: true, declaration: false, declarationMap: false, noEmitOnError: false };
+  const host = hostOver(oldProgram, rewritten, options);
+  const moduleCache = ts.createModuleResolutionCache(host.getCurrentDirectory(), host.getCanonicalFileName, options);
+  host.getModuleResolutionCache = () => moduleCache;
+  const added = new Map<string, Set<string>>();
+  for (const r of rewritten.values()) {
+    const before = new Set(ts.preProcessFile(r.original, true, true).importedFiles.map((f) => f.fileName));
+    added.set(path.normalize(r.fileName), new Set(ts.preProcessFile(r.code, true, true).importedFiles.map((f) => f.fileName).filter((f) => !before.has(f))));
+  }
+  host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, compilerOptions, containingSourceFile) => {
+    const introduced = added.get(path.normalize(containingFile));
+    return literals.map((literal) => {
+      if (introduced?.has(literal.text)) return { resolvedModule: undefined };
+      const mode = ts.getModeForUsageLocation(containingSourceFile, literal, compilerOptions);
+      return ts.resolveModuleName(literal.text, containingFile, compilerOptions, host, moduleCache, redirectedReference, mode);
+    });
+  };
+  return ts.createProgram({ rootNames: oldProgram.getRootFileNames(), options, host, oldProgram });
+}
+
+/**
+ * A compiler host that serves the rewritten text of rewritten files and the analysed program's
+ * source files for everything else (TypeScript's lib files included: ts-morph keeps them in
+ * memory), so a program built on it parses only the rewritten files again.
+ */
+function hostOver(oldProgram: ts.Program, rewritten: ReadonlyMap<string, RewrittenFile>, options: ts.CompilerOptions): ts.CompilerHost {
+  const host = ts.createCompilerHost(options, true);
   const getSourceFile = host.getSourceFile.bind(host);
   const readFile = host.readFile.bind(host);
   const fileExists = host.fileExists.bind(host);
   const byName = new Map([...rewritten.values()].map((r) => [path.normalize(r.fileName), r]));
+  const libFile = oldProgram.getSourceFiles().find((f) => oldProgram.isSourceFileDefaultLibrary(f));
   if (libFile) {
     const libDir = path.posix.dirname(libFile.fileName);
     host.getDefaultLibLocation = () => libDir;
     host.getDefaultLibFileName = (o) => path.posix.join(libDir, ts.getDefaultLibFileName(o));
   }
+  // TypeScript asks twice for a changed file when it cannot reuse the old program's structure.
+  const parsed = new Map<string, ts.SourceFile>();
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
-    const r = byName.get(path.normalize(fileName));
-    if (r) return ts.createSourceFile(fileName, r.code, languageVersion, true);
-    return oldProgram.getSourceFile(fileName) ?? getSourceFile(fileName, languageVersion, onError, shouldCreate);
+    const name = path.normalize(fileName);
+    const r = byName.get(name);
+    if (!r) return oldProgram.getSourceFile(fileName) ?? getSourceFile(fileName, languageVersion, onError, shouldCreate);
+    let sf = parsed.get(name);
+    if (!sf) parsed.set(name, (sf = ts.createSourceFile(fileName, r.code, languageVersion, true)));
+    return sf;
   };
   host.fileExists = (fileName) => byName.has(path.normalize(fileName)) || !!oldProgram.getSourceFile(fileName) || fileExists(fileName);
   host.readFile = (fileName) => byName.get(path.normalize(fileName))?.code ?? oldProgram.getSourceFile(fileName)?.text ?? readFile(fileName);
+  return host;
+}
 
-  const rootNames = oldProgram.getRootFileNames();
-  const program = ts.createProgram({ rootNames, options: compilerOptions, host, oldProgram });
+/**
+ * The compiled program as TypeScript sees it: the rewritten files with the SDK's real types.
+ * Costly (every SDK declaration is parsed); for verification, not for emit.
+ */
+export function compiledProgram(project: Project, rewritten: ReadonlyMap<string, RewrittenFile>, overrides: ts.CompilerOptions = {}): ts.Program {
+  const oldProgram = project.getProgram().compilerObject;
+  const options: ts.CompilerOptions = { ...oldProgram.getCompilerOptions(), ...overrides };
+  return ts.createProgram({ rootNames: oldProgram.getRootFileNames(), options, host: hostOver(oldProgram, rewritten, options), oldProgram });
+}
+
+/**
+ * Type-checks the rewritten files against the SDK's real types: a compiled program that does not
+ * type-check is an internal error (DUR9002). The test suite does this for every fixture;
+ * `durablec build --verify` does it for a project.
+ */
+export function checkRewrittenOutput(project: Project, rewritten: ReadonlyMap<string, RewrittenFile>): Diagnostic[] {
+  const program = compiledProgram(project, rewritten, { noEmit: true });
   const diagnostics: Diagnostic[] = [];
   for (const r of rewritten.values()) {
     const sf = program.getSourceFile(r.fileName);
@@ -74,53 +201,7 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
       diagnostics.push(createDiagnostic("OutputDoesNotTypeCheck", { problem: `TS${d.code}${where}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}` }, { file: r.fileName, start: 0, length: 0 }));
     }
   }
-  const outputs = new Map<string, string>();
-  if (diagnostics.length > 0 || options.checkOnly) return { diagnostics, outputs, outDir };
-
-  // Files without durable code are emitted by the analysed program, whose checker is already
-  // warm (declaration emit needs types); the new program emits only the rewritten files.
-  const reuseAnalysed = !base.noEmit && !base.outFile && !base.emitDeclarationOnly;
-  const emitDiagnostics: ts.Diagnostic[] = [];
-  const write = (fileName: string, text: string) => outputs.set(path.resolve(fileName), text);
-  if (reuseAnalysed) {
-    const baseOut = path.resolve((base.outDir as string | undefined) ?? (base.rootDir as string | undefined) ?? options.rootDir);
-    const relocate = (fileName: string, text: string) => {
-      const target = path.join(outDir, path.relative(baseOut, path.resolve(fileName)));
-      if (target !== path.resolve(fileName) && fileName.endsWith(".map")) {
-        const map = JSON.parse(text) as RawSourceMap;
-        map.sources = map.sources.map((s) => path.relative(path.dirname(target), path.resolve(path.dirname(fileName), map.sourceRoot ?? "", s)).split(path.sep).join("/"));
-        delete map.sourceRoot;
-        text = JSON.stringify(map);
-      }
-      outputs.set(target, text);
-    };
-    for (const sf of oldProgram.getSourceFiles()) {
-      if (sf.isDeclarationFile || byName.has(path.normalize(sf.fileName)) || oldProgram.isSourceFileFromExternalLibrary(sf) || oldProgram.isSourceFileDefaultLibrary(sf)) continue;
-      if (!rootNames.includes(sf.fileName)) continue;
-      emitDiagnostics.push(...oldProgram.emit(sf, relocate).diagnostics);
-    }
-    for (const r of rewritten.values()) {
-      const sf = program.getSourceFile(r.fileName);
-      if (sf) emitDiagnostics.push(...program.emit(sf, write).diagnostics);
-    }
-  } else {
-    emitDiagnostics.push(...program.emit(undefined, write).diagnostics);
-  }
-  for (const d of emitDiagnostics) diagnostics.push({ code: `TS${d.code}`, category: "error", data: { message: ts.flattenDiagnosticMessageText(d.messageText, " ") } });
-  if (diagnostics.length > 0) return { diagnostics, outputs: new Map(), outDir };
-
-  for (const [fileName, text] of outputs) {
-    if (!fileName.endsWith(".map")) continue;
-    const map = JSON.parse(text) as RawSourceMap;
-    const source = map.sources[0];
-    if (!source) continue;
-    const sourcePath = path.resolve(path.dirname(fileName), map.sourceRoot ?? "", source);
-    const r = byName.get(path.normalize(sourcePath));
-    if (!r) continue;
-    outputs.set(fileName, JSON.stringify(chainSourceMaps(map, r.mappings, compilerOptions.inlineSources ? r.original : undefined)));
-  }
-  outputs.set(path.join(outDir, MANIFEST_FILE), JSON.stringify(options.manifest, null, 2) + "\n");
-  return { diagnostics, outputs, outDir };
+  return diagnostics;
 }
 
 /** Writes every output; called only when the whole build succeeded, so no partial output is left. */

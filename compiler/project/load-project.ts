@@ -25,6 +25,21 @@ export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
   types: ["node"],
 };
 
+/**
+ * Options durablec sets over the tsconfig's: the analysed program also emits the project (one
+ * program, one warm type checker), as ES modules with `.js.map` files it can chain.
+ */
+export const EMIT_OVERRIDES: ts.CompilerOptions = {
+  noEmit: false,
+  emitDeclarationOnly: false,
+  noEmitOnError: false,
+  inlineSourceMap: false,
+  incremental: false,
+  composite: false,
+  tsBuildInfoFile: undefined,
+  outFile: undefined,
+};
+
 /** Loads a ts-morph Project from a tsconfig.json; problems come back as diagnostics. */
 export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
   const abs = path.resolve(tsconfigPath);
@@ -33,7 +48,7 @@ export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
     return { project: undefined as never, rootDir, diagnostics: [createDiagnostic("ConfigNotFound", { path: tsconfigPath, reason: "no such file" })] };
   }
   try {
-    const project = new Project({ tsConfigFilePath: abs });
+    const project = new Project({ tsConfigFilePath: abs, compilerOptions: EMIT_OVERRIDES });
     const configDiagnostics = project.getConfigFileParsingDiagnostics?.() ?? [];
     const diagnostics = configDiagnostics.map((d) => fromTsDiagnostic(d.compilerObject));
     return { project, rootDir, tsconfigPath: abs, diagnostics };
@@ -47,7 +62,7 @@ export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
  * from `baseDir`. Used by tests and by `durablec transform`.
  */
 export function loadProjectFromFiles(files: Record<string, string>, baseDir: string, options?: ts.CompilerOptions): LoadedProject {
-  const project = new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...options }, skipAddingFilesFromTsConfig: true });
+  const project = new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...options, ...EMIT_OVERRIDES }, skipAddingFilesFromTsConfig: true });
   for (const [name, text] of Object.entries(files)) {
     project.createSourceFile(path.resolve(baseDir, name), text, { overwrite: true });
   }

@@ -53,7 +53,7 @@ describe("diagnostic codes", () => {
     const file = path.join(FIXTURES, "__virtual__", "bad.ts");
     const { project } = loadProjectFromFiles({ [file]: "export const x: number = 1;\n" }, path.dirname(file));
     const rewritten = new Map([[file, { fileName: file, original: "export const x: number = 1;\n", code: 'export const x: number = "not a number";\n', mappings: [], edits: [] }]]);
-    const result = emitProject(project, rewritten, { rootDir: path.dirname(file), manifest: { version: 1, entries: {} } });
+    const result = emitProject(project, rewritten, { rootDir: path.dirname(file), manifest: { version: 1, entries: {} }, verifyOutput: true });
     expect(result.diagnostics.map((d) => d.code)).toEqual(["DUR9002"]);
     expect(String(result.diagnostics[0]!.data.problem)).toContain("TS2322 at compiled line 1");
     expect(result.outputs.size).toBe(0);

@@ -1,9 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ts } from "ts-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RewrittenFile, TransformResult } from "../../compiler/compile.js";
 import { formatErrorsBaseline, formatDiagnostics } from "../../compiler/diagnostics/format.js";
-import { emitProject } from "../../compiler/emit/emit-project.js";
+import { compiledProgram, emitProject } from "../../compiler/emit/emit-project.js";
 import { decodeMappings, type DecodedMappings } from "../../compiler/emit/source-map.js";
 import { lineAndColumn } from "../../compiler/diagnostics/format.js";
 import { compileFixture, fixturesProject, FIXTURES, listFixtures, type Fixture } from "./fixture-runner.js";
@@ -87,6 +88,47 @@ describe("compiler fixtures", { timeout: 180_000 }, () => {
       const checked = emitProject(project, allRewritten, { rootDir: FIXTURES, manifest: { version: 1, entries: {} }, checkOnly: true });
       const text = formatDiagnostics(checked.diagnostics, { cwd: FIXTURES, readFile: (f) => fs.readFileSync(f, "utf8") });
       expect(checked.diagnostics, text).toEqual([]);
+    });
+
+    it("declares what the type-checked compiled program declares", () => {
+      // The build reshapes the original declarations (emit/declarations.ts) instead of checking
+      // the compiled program; both must describe the same module.
+      const project = fixturesProject();
+      const outDir = path.join(FIXTURES, "..", "..", "..", ".tmp", "fixtures-dts-check");
+      const emitted = emitProject(project, allRewritten, { rootDir: FIXTURES, outDir, manifest: { version: 1, entries: {} } });
+      expect(emitted.diagnostics).toEqual([]);
+      const program = compiledProgram(project, allRewritten, { outDir, declaration: true, emitDeclarationOnly: true, noEmit: false });
+      const sdkTypes = /import\("@aws\/durable-execution-sdk-js"\)\./g;
+      // Comments are not compared: the compiled program carries a leading comment of the original
+      // file onto its first declaration, where it does not belong.
+      const printer = ts.createPrinter({ removeComments: true });
+      const normalize = (text: string) => {
+        let printed = printer.printFile(ts.createSourceFile("x.d.ts", text, ts.ScriptTarget.Latest));
+        // SDK types by their exported names, however the compiled program imported them.
+        for (const line of printed.split("\n").filter((l) => /^import .* from "@aws\/durable-execution-sdk-js";$/.test(l))) {
+          for (const [, imported, local] of line.matchAll(/(\w+) as (\w+)/g)) printed = printed.replace(new RegExp(`\\b${local}\\b`, "g"), imported!);
+        }
+        return printed
+          .split("\n")
+          .map((line) => line.replace(/^import type \{ (.*) \} from/, (_, names: string) => `import { ${names.split(", ").map((n) => `type ${n}`).join(", ")} } from`))
+          .filter((line) => !/^import .* from "@aws\/durable-execution-sdk-js";$/.test(line))
+          .join("\n")
+          .replace(sdkTypes, "");
+      };
+      let compared = 0;
+      for (const r of allRewritten.values()) {
+        const sf = program.getSourceFile(r.fileName)!;
+        let expected: string | undefined;
+        program.emit(sf, (name, text) => {
+          if (name.endsWith(".d.ts")) expected = text;
+        }, undefined, true);
+        const actual = emitted.outputs.get(path.join(outDir, path.relative(FIXTURES, r.fileName)).replace(/\.ts$/, ".d.ts"));
+        expect(actual, r.fileName).toBeDefined();
+        expect(normalize(actual!), path.relative(FIXTURES, r.fileName)).toBe(normalize(expected!));
+        compared++;
+      }
+      expect(compared).toBe(allRewritten.size);
+      expect(compared).toBeGreaterThan(100);
     });
 
     it("is unchanged when compiled again (idempotence)", async () => {
