@@ -12,6 +12,7 @@ import type { DecodedMappings } from "./emit/source-map.js";
 import { GeneratedNames, PASSES, type PassContext } from "./passes/index.js";
 import { defaultConfig, type DurableConfig } from "./project/config.js";
 import { fromTsDiagnostic } from "./project/load-project.js";
+import type { BuildCache } from "./incremental.js";
 
 /** One file after the rewrites: text, a map back to the original, and the edits that made it. */
 export interface RewrittenFile {
@@ -41,6 +42,8 @@ export interface TransformProjectOptions {
   files?: readonly SourceFile[];
   /** Report TypeScript's syntactic and semantic errors first (default true). */
   typeCheck?: boolean;
+  /** Watch mode: results of the previous build, reused for files an edit cannot affect. */
+  cache?: BuildCache;
 }
 
 /**
@@ -81,15 +84,33 @@ export function projectSourceFiles(project: Project): SourceFile[] {
 export function transformProject(project: Project, options: TransformProjectOptions): TransformResult {
   const files = options.files ?? projectSourceFiles(project);
   const empty: TransformResult = { diagnostics: [], files: new Map(), analyses: [], manifest: { version: 1, entries: {} } };
+  const cache = options.files ? undefined : options.cache;
+  // Files whose results are computed again; the others' come from the cache (watch mode).
+  const dirtyNames = cache?.dirty(project, files);
+  const isDirty = (file: SourceFile) => !dirtyNames || dirtyNames.has(path.normalize(file.getFilePath()));
+  if (cache) {
+    for (const name of dirtyNames ?? cache.texts.keys()) cache.pendingEmit.add(name);
+    if (!dirtyNames) for (const map of [cache.tsDiagnostics, cache.durableDiagnostics, cache.analyses, cache.rewritten]) map.clear();
+    // Computed again below; a build that stops early leaves them to the next one.
+    for (const name of dirtyNames ?? []) for (const map of [cache.durableDiagnostics, cache.analyses, cache.rewritten]) map.delete(name);
+  }
+  const nameOf = (file: SourceFile) => path.normalize(file.getFilePath());
+
   if (options.typeCheck !== false) {
     const program = project.getProgram().compilerObject;
     const tsDiagnostics: Diagnostic[] = [];
     for (const file of files) {
+      const cached = isDirty(file) ? undefined : cache?.tsDiagnostics.get(nameOf(file));
+      if (cached) {
+        tsDiagnostics.push(...cached);
+        continue;
+      }
       const sf = program.getSourceFile(file.getFilePath());
       if (!sf) continue;
-      const syntactic = program.getSyntacticDiagnostics(sf);
-      tsDiagnostics.push(...syntactic.map(fromTsDiagnostic));
-      if (syntactic.length === 0) tsDiagnostics.push(...program.getSemanticDiagnostics(sf).map(fromTsDiagnostic));
+      const syntactic = program.getSyntacticDiagnostics(sf).map(fromTsDiagnostic);
+      const found = syntactic.length ? syntactic : program.getSemanticDiagnostics(sf).map(fromTsDiagnostic);
+      cache?.tsDiagnostics.set(nameOf(file), found);
+      tsDiagnostics.push(...found);
     }
     if (hasErrors(tsDiagnostics)) return { ...empty, diagnostics: tsDiagnostics };
   }
@@ -107,10 +128,25 @@ export function transformProject(project: Project, options: TransformProjectOpti
   const config = options.config ?? defaultConfig();
   const classifier = new CallClassifier(everything.functions, config, options.rootDir);
   const diagnostics: Diagnostic[] = [...discovery.diagnostics];
-  const analyses = discovery.functions.map((fn) => analyzeDurableFunction(fn, classifier));
-  for (const a of analyses) diagnostics.push(...a.diagnostics);
-  for (const h of discovery.handwritten) diagnostics.push(...checkHandwrittenHandler(h, classifier));
-  diagnostics.push(...checkCallsFromOrdinaryCode(files, everything.functions));
+  const analyses: FunctionAnalysis[] = [];
+  for (const file of files) {
+    const name = nameOf(file);
+    const cachedAnalyses = isDirty(file) ? undefined : cache?.analyses.get(name);
+    const cachedDiagnostics = isDirty(file) ? undefined : cache?.durableDiagnostics.get(name);
+    if (cachedAnalyses && cachedDiagnostics) {
+      analyses.push(...cachedAnalyses);
+      diagnostics.push(...cachedDiagnostics);
+      continue;
+    }
+    const own = discovery.functions.filter((f) => f.sourceFile === file).map((fn) => analyzeDurableFunction(fn, classifier));
+    const found = own.flatMap((a) => a.diagnostics);
+    for (const h of discovery.handwritten) if (h.sourceFile === file) found.push(...checkHandwrittenHandler(h, classifier));
+    found.push(...checkCallsFromOrdinaryCode([file], everything.functions));
+    cache?.analyses.set(name, own);
+    cache?.durableDiagnostics.set(name, found);
+    analyses.push(...own);
+    diagnostics.push(...found);
+  }
   // Durable functions of other modules called from these files: analysed for the manifest only.
   const forManifest = [...analyses];
   const analysed = new Set(analyses.map((a) => a.fn));
@@ -123,7 +159,6 @@ export function transformProject(project: Project, options: TransformProjectOpti
   }
   const manifest = buildManifest(forManifest, options.rootDir, new Set(analyses.map((a) => a.fn)));
   if (hasErrors(diagnostics)) return { diagnostics, files: new Map(), analyses, discovery, manifest };
-
   const namesByFile = new Map<SourceFile, GeneratedNames>();
   const namesOf = (file: SourceFile) => {
     let names = namesByFile.get(file);
@@ -135,6 +170,11 @@ export function transformProject(project: Project, options: TransformProjectOpti
   try {
     for (const file of touched) {
       const fileName = path.normalize(file.getFilePath());
+      const cached = isDirty(file) ? undefined : cache?.rewritten.get(fileName);
+      if (cached) {
+        rewritten.set(fileName, cached);
+        continue;
+      }
       const edits = new EditSet(fileName, file.getFullText());
       const fileDirective = discovery.fileDirectives.get(file);
       const context: PassContext = {
@@ -153,7 +193,9 @@ export function transformProject(project: Project, options: TransformProjectOpti
         const isDefault = Node.isFunctionDeclaration(fn.node) && fn.node.isDefaultExport();
         return { name: fn.name, isDefault, exported: fn.isEntry || fn.node.isExported(), ctx: context.names.ctx, ...(fn.isEntry ? { inner: context.names.inner(fn.name) } : {}) };
       });
-      rewritten.set(fileName, { fileName, original: edits.original, code: s.toString(), mappings: map.mappings as DecodedMappings, edits: edits.edits, declarations });
+      const output: RewrittenFile = { fileName, original: edits.original, code: s.toString(), mappings: map.mappings as DecodedMappings, edits: edits.edits, declarations };
+      rewritten.set(fileName, output);
+      cache?.rewritten.set(fileName, output);
     }
   } catch (error) {
     const problem = error instanceof InternalCompilerError ? error.message : (error as Error).stack ?? String(error);

@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Project } from "ts-morph";
 import { transformProject, type RewrittenFile } from "./compile.js";
+import type { BuildCache } from "./incremental.js";
 import { createDiagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { formatDiagnostics as formatWith, type FormatOptions } from "./diagnostics/format.js";
 import { emitProject, writeOutputs } from "./emit/emit-project.js";
@@ -41,6 +42,12 @@ export interface CompileOptions {
   verifyOutput?: boolean;
   /** Reuse an existing ts-morph Project (watch mode). */
   project?: Project;
+  /**
+   * Watch mode: what the previous builds of the same `project` computed (a new, empty cache with
+   * a new project). Only files an
+   * edit can affect are checked, analysed, rewritten and emitted again (see incremental.ts).
+   */
+  cache?: BuildCache;
 }
 
 export interface CompileResult {
@@ -75,15 +82,17 @@ export function compile(options: CompileOptions = {}): CompileResult {
   }
   if (hasErrors(diagnostics)) return { ...empty, diagnostics, project: loaded.project };
 
-  const transformed = transformProject(loaded.project, { rootDir, config });
+  const cache = options.cache;
+  const transformed = transformProject(loaded.project, { rootDir, config, ...(cache ? { cache } : {}) });
   diagnostics.push(...transformed.diagnostics);
   const base = { files: transformed.files, manifest: transformed.manifest, rootDir, project: loaded.project };
   if (hasErrors(diagnostics) || options.noEmit) return { ...base, diagnostics, outputs: new Map() };
 
-  const emitted = emitProject(loaded.project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}) });
+  const emitted = emitProject(loaded.project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(cache ? { only: cache.pendingEmit } : {}) });
   diagnostics.push(...emitted.diagnostics);
   if (hasErrors(diagnostics)) return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
   if (options.write ?? !options.files) writeOutputs(emitted.outputs);
+  cache?.pendingEmit.clear();
   return { ...base, diagnostics, outputs: emitted.outputs, outDir: emitted.outDir };
 }
 
@@ -149,3 +158,4 @@ export { assignStableNames } from "./naming/stable-names.js";
 export { DurableConfigSchema, parseDurableConfig, type DurableConfig } from "./project/config.js";
 export type { Manifest, ManifestEntry, ManifestOperation } from "./emit/manifest.js";
 export { transformProject, type RewrittenFile, type TransformResult } from "./compile.js";
+export { BuildCache, refreshProject } from "./incremental.js";

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Project } from "ts-morph";
-import { compile, formatDiagnostics } from "../index.js";
+import { BuildCache, compile, formatDiagnostics, refreshProject } from "../index.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { parseArgs, UsageError } from "./args.js";
 import { buildBundles } from "../bundle/build-bundles-command.js";
@@ -60,20 +60,19 @@ export const build: Command = {
     }
     // Watch mode keeps the ts-morph Project between builds: unchanged files are not parsed again.
     let project: Project | undefined;
+    let cache = new BuildCache();
     const changed = new Set<string>();
     const once = () => {
       const started = performance.now();
       if (project) {
-        for (const file of changed) {
-          const sf = project.getSourceFile(file);
-          if (sf && fs.existsSync(file)) sf.refreshFromFileSystemSync();
-          else if (sf) project.removeSourceFile(sf);
-          else if (fs.existsSync(file) && /\.(ts|tsx|mts|cts)$/.test(file)) project.addSourceFileAtPath(file);
-        }
-        if ([...changed].some((f) => f.endsWith(".json"))) project = undefined; // tsconfig or durable.config.json
+        // tsconfig.json or durable.config.json: start over.
+        if ([...changed].some((f) => f.endsWith(".json"))) project = undefined;
+        else refreshProject(project, changed);
         changed.clear();
       }
-      const result = compile({ tsconfig, ...(project ? { project, baseDir: path.dirname(tsconfig) } : {}), ...(outDir ? { outDir: path.resolve(io.cwd, outDir) } : {}), ...(args.flags.has("verify") ? { verifyOutput: true } : {}), write: true });
+      const watching = args.flags.has("watch");
+      if (!project) cache = new BuildCache();
+      const result = compile({ tsconfig, ...(project ? { project, baseDir: path.dirname(tsconfig) } : {}), ...(watching ? { cache } : {}), ...(outDir ? { outDir: path.resolve(io.cwd, outDir) } : {}), ...(args.flags.has("verify") ? { verifyOutput: true } : {}), write: true });
       if (args.flags.has("watch")) project = result.project;
       if (result.diagnostics.length) io.err(formatDiagnostics(result.diagnostics, { cwd: io.cwd, pretty }));
       const configError = result.diagnostics.some((d) => d.code.startsWith("DUR5") && d.category === "error");

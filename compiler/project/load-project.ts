@@ -48,7 +48,13 @@ export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
     return { project: undefined as never, rootDir, diagnostics: [createDiagnostic("ConfigNotFound", { path: tsconfigPath, reason: "no such file" })] };
   }
   try {
-    const project = new Project({ tsConfigFilePath: abs, compilerOptions: EMIT_OVERRIDES });
+    // Declaration files and packages the sources import stay plain TypeScript source files of the
+    // program (no ts-morph wrappers for hundreds of .d.ts files); sources outside the tsconfig's
+    // `include` that the project imports are added, as tsc checks them too.
+    const project = new Project({ tsConfigFilePath: abs, compilerOptions: EMIT_OVERRIDES, skipFileDependencyResolution: true });
+    const program = project.getProgram().compilerObject;
+    const imported = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !program.isSourceFileFromExternalLibrary(f) && !project.getSourceFile(f.fileName));
+    for (const f of imported) project.addSourceFileAtPath(f.fileName);
     const configDiagnostics = project.getConfigFileParsingDiagnostics?.() ?? [];
     const diagnostics = configDiagnostics.map((d) => fromTsDiagnostic(d.compilerObject));
     return { project, rootDir, tsconfigPath: abs, diagnostics };
