@@ -83,17 +83,20 @@ export function compile(options: CompileOptions = {}): CompileResult {
   if (hasErrors(diagnostics)) return { ...empty, diagnostics, project: loaded.project };
 
   const cache = options.cache;
-  const transformed = transformProject(loaded.project, { rootDir, config, ...(cache ? { cache } : {}) });
+  const project = loaded.project;
+  const transformed = transformProject(project, { rootDir, config, ...(cache ? { cache } : {}) });
   diagnostics.push(...transformed.diagnostics);
-  const base = { files: transformed.files, manifest: transformed.manifest, rootDir, project: loaded.project };
+  const base = { files: transformed.files, manifest: transformed.manifest, rootDir, project };
   if (hasErrors(diagnostics) || options.noEmit) return { ...base, diagnostics, outputs: new Map() };
 
-  const emitted = emitProject(loaded.project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(cache ? { only: cache.pendingEmit } : {}) });
+  const only = cache?.pendingEmit;
+  const emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}) });
   diagnostics.push(...emitted.diagnostics);
   if (hasErrors(diagnostics)) return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
-  if (options.write ?? !options.files) writeOutputs(emitted.outputs);
+  const outputs = emitted.outputs;
+  if (options.write ?? !options.files) writeOutputs(outputs);
   cache?.pendingEmit.clear();
-  return { ...base, diagnostics, outputs: emitted.outputs, outDir: emitted.outDir };
+  return { ...base, diagnostics, outputs, outDir: emitted.outDir };
 }
 
 export interface TransformOutput {

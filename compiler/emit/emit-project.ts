@@ -45,7 +45,7 @@ export interface EmitResult {
 export function emitProject(project: Project, rewritten: ReadonlyMap<string, RewrittenFile>, options: EmitOptions): EmitResult {
   const oldProgram = project.getProgram().compilerObject;
   const base = oldProgram.getCompilerOptions();
-  const outDir = path.resolve(options.outDir ?? (base.outDir as string | undefined) ?? options.rootDir);
+  const outDir = outDirOf(base, options.outDir, options.rootDir);
   const byName = new Map([...rewritten.values()].map((r) => [path.normalize(r.fileName), r]));
 
   if (options.verifyOutput || options.checkOnly) {
@@ -57,18 +57,7 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   }
 
   const outputs = new Map<string, string>();
-  const baseOut = path.resolve((base.outDir as string | undefined) ?? (base.rootDir as string | undefined) ?? options.rootDir);
-  // The analysed program writes under its own outDir; outputs move under the requested one.
-  const relocate = (fileName: string, text: string) => {
-    const target = path.join(outDir, path.relative(baseOut, path.resolve(fileName)));
-    if (target !== path.resolve(fileName) && fileName.endsWith(".map")) {
-      const map = JSON.parse(text) as RawSourceMap;
-      map.sources = map.sources.map((s) => path.relative(path.dirname(target), path.resolve(path.dirname(fileName), map.sourceRoot ?? "", s)).split(path.sep).join("/"));
-      delete map.sourceRoot;
-      text = JSON.stringify(map);
-    }
-    outputs.set(target, text);
-  };
+  const relocate = relocator(base, outDir, options.rootDir, outputs);
 
   const emitDiagnostics: ts.Diagnostic[] = [];
   const internal: Diagnostic[] = [];
@@ -113,6 +102,29 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   }
   outputs.set(path.join(outDir, MANIFEST_FILE), JSON.stringify(options.manifest, null, 2) + "\n");
   return { diagnostics, outputs, outDir };
+}
+
+/** Where a build writes: `--outDir`, else the tsconfig's `outDir`, else next to the sources. */
+export function outDirOf(base: ts.CompilerOptions, requested: string | undefined, rootDir: string): string {
+  return path.resolve(requested ?? (base.outDir as string | undefined) ?? rootDir);
+}
+
+/**
+ * A `WriteFileCallback` that collects what a program emits into `outputs`, moved from the
+ * program's own outDir to `outDir` (source maps keep pointing at their sources).
+ */
+export function relocator(base: ts.CompilerOptions, outDir: string, rootDir: string, outputs: Map<string, string>): ts.WriteFileCallback {
+  const baseOut = path.resolve((base.outDir as string | undefined) ?? (base.rootDir as string | undefined) ?? rootDir);
+  return (fileName, text) => {
+    const target = path.join(outDir, path.relative(baseOut, path.resolve(fileName)));
+    if (target !== path.resolve(fileName) && fileName.endsWith(".map")) {
+      const map = JSON.parse(text) as RawSourceMap;
+      map.sources = map.sources.map((s) => path.relative(path.dirname(target), path.resolve(path.dirname(fileName), map.sourceRoot ?? "", s)).split(path.sep).join("/"));
+      delete map.sourceRoot;
+      text = JSON.stringify(map);
+    }
+    outputs.set(target, text);
+  };
 }
 
 /**

@@ -73,8 +73,8 @@ async function watchRebuilds(): Promise<{ rebuild: number[]; latency: number[] }
   }
 }
 
-const ROUNDS = 5;
-const EDITS = 5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const EDITS = Number(process.env.BENCH_EDITS ?? 5);
 const min = (xs: number[]) => Math.min(...xs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
