@@ -81,7 +81,8 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
     }
   }
   if (rewrittenToEmit.length > 0) {
-    const program = javaScriptProgram(oldProgram, byName);
+    const program = javaScriptProgram(oldProgram, byName, lightPrograms.get(project));
+    lightPrograms.set(project, program);
     for (const r of rewrittenToEmit) {
       const sf = program.getSourceFile(r.fileName);
       if (sf) emitDiagnostics.push(...program.emit(sf, relocate).diagnostics);
@@ -132,7 +133,7 @@ export function relocator(base: ts.CompilerOptions, outDir: string, rootDir: str
  * own source files, so import elision and const enums see the user's modules as they are; modules
  * only the rewrites import stay unresolved (their imports are values, or `import type`).
  */
-function javaScriptProgram(oldProgram: ts.Program, rewritten: ReadonlyMap<string, RewrittenFile>): ts.Program {
+function javaScriptProgram(oldProgram: ts.Program, rewritten: ReadonlyMap<string, RewrittenFile>, previous: ts.Program | undefined): ts.Program {
   const options: ts.CompilerOptions = { ...oldProgram.getCompilerOptions(), noCheck: true, declaration: false, declarationMap: false, noEmitOnError: false };
   const host = hostOver(oldProgram, rewritten, options);
   const moduleCache = ts.createModuleResolutionCache(host.getCurrentDirectory(), host.getCanonicalFileName, options);
@@ -150,8 +151,15 @@ function javaScriptProgram(oldProgram: ts.Program, rewritten: ReadonlyMap<string
       return ts.resolveModuleName(literal.text, containingFile, compilerOptions, host, moduleCache, redirectedReference, mode);
     });
   };
-  return ts.createProgram({ rootNames: oldProgram.getRootFileNames(), options, host, oldProgram });
+  // In watch mode the previous build's program shares every unchanged file, the rewritten ones
+  // included, so TypeScript reuses its structure and module resolutions.
+  return ts.createProgram({ rootNames: oldProgram.getRootFileNames(), options, host, oldProgram: previous ?? oldProgram });
 }
+
+/** The last JavaScript program of each Project (watch mode). */
+const lightPrograms = new WeakMap<Project, ts.Program>();
+/** Parsed rewritten texts: a rewritten file a rebuild reuses keeps its SourceFile. */
+const parsedRewritten = new WeakMap<RewrittenFile, ts.SourceFile>();
 
 /**
  * A compiler host that serves the rewritten text of rewritten files and the analysed program's
@@ -171,13 +179,11 @@ function hostOver(oldProgram: ts.Program, rewritten: ReadonlyMap<string, Rewritt
     host.getDefaultLibFileName = (o) => path.posix.join(libDir, ts.getDefaultLibFileName(o));
   }
   // TypeScript asks twice for a changed file when it cannot reuse the old program's structure.
-  const parsed = new Map<string, ts.SourceFile>();
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
-    const name = path.normalize(fileName);
-    const r = byName.get(name);
+    const r = byName.get(path.normalize(fileName));
     if (!r) return oldProgram.getSourceFile(fileName) ?? getSourceFile(fileName, languageVersion, onError, shouldCreate);
-    let sf = parsed.get(name);
-    if (!sf) parsed.set(name, (sf = ts.createSourceFile(fileName, r.code, languageVersion, true)));
+    let sf = parsedRewritten.get(r);
+    if (!sf) parsedRewritten.set(r, (sf = ts.createSourceFile(fileName, r.code, languageVersion, true)));
     return sf;
   };
   host.fileExists = (fileName) => byName.has(path.normalize(fileName)) || !!oldProgram.getSourceFile(fileName) || fileExists(fileName);
