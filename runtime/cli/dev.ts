@@ -145,8 +145,6 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
       io.err(`durablec dev: cannot listen on 127.0.0.1:${port}: ${(e as Error).message}`);
       return EXIT.FAILED;
     }
-    io.out(`durablec dev: UI and API on ${server.url}/ (functions: ${rt.functionNames.join(", ")}; db: ${dbPath(values.db, io.cwd)})`);
-
     // The build's own output (a .d.ts, the manifest) must not trigger the next build.
     const isOutput = (file: string) =>
       outDir !== undefined && !relative(outDir, file).startsWith("..") && (resolve(outDir) !== resolve(root) || /\.d\.[mc]?ts$|durable\.manifest\.json$/.test(file));
@@ -160,7 +158,11 @@ export async function runDev(argv: string[], io: CommandIO): Promise<number> {
         for (const w of watchers) w.close();
         await server.close();
       },
-      (worker) => (poke = () => worker.poke()),
+      (worker) => {
+        poke = () => worker.poke();
+        // Announced once Ctrl-C is handled: whoever reads this line may stop the process at once.
+        io.out(`durablec dev: UI and API on ${server.url}/ (functions: ${rt.functionNames.join(", ")}; db: ${dbPath(values.db, io.cwd)})`);
+      },
     );
   });
 }

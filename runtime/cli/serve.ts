@@ -71,13 +71,16 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
       io.err(`durablec serve: cannot listen on ${values.host ?? "127.0.0.1"}:${port}: ${(e as Error).message}`);
       return EXIT.FAILED;
     }
-    logger.log("info", "server-listening", { url: server.url, port: server.port, db: dbPath(values.db, io.cwd), functions: rt.functionNames, pid: process.pid });
     return serveUntilSignal(
       rt,
       options,
       logger,
       () => server.close(),
-      (worker) => (poke = () => worker.poke()),
+      (worker) => {
+        poke = () => worker.poke();
+        // Logged once Ctrl-C is handled: whoever reads this line may stop the process at once.
+        logger.log("info", "server-listening", { url: server.url, port: server.port, db: dbPath(values.db, io.cwd), functions: rt.functionNames, pid: process.pid });
+      },
     );
   });
 }
