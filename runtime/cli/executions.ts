@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { RuntimeError } from "../service/errors.js";
 import { explainNonDeterminism, findManifest } from "../versioning/explain-nondeterminism.js";
 import type { DurableRuntime, ExecutionDescription } from "../service/runtime.js";
@@ -12,9 +12,10 @@ export const EXECUTIONS_HELP = `Usage: durablec executions <list|show|history|st
   durablec executions list [--status <status>] [--function <name>] [--limit <n>] [--json]
       Executions, newest first. Status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED.
   durablec executions show <arn|name> [--json] [--manifest <durable.manifest.json>]
-      One execution: status, input, result or error, and its operations. A non-determinism error
-      is explained with the source lines of the manifest (default: ./durable.manifest.json or
-      ./dist/durable.manifest.json, if present).
+      One execution: status, input, result or error, its operations, and where its errors were
+      thrown (the stack of each failed operation's last attempt and of the handler, at their
+      source lines). A non-determinism error is explained with the source lines of the manifest
+      (default: ./durable.manifest.json or ./dist/durable.manifest.json, if present).
   durablec executions history <arn|name> [--json]
       Its history events (ExecutionStarted, StepSucceeded, WaitStarted, …).
   durablec executions stop <arn|name> [--error <json>] [--json]
@@ -78,11 +79,14 @@ export async function runExecutions(argv: string[], io: CommandIO): Promise<numb
       if (sub === "show") {
         const exec = rt.get(arn);
         const operations = rt.operations(arn);
-        if (values.json) printJson(io, { ...exec, operations });
+        const errorStacks = rt.errorStacks(arn);
+        if (values.json) printJson(io, { ...exec, operations, errorStacks });
         else {
           io.out(describeText(exec));
           io.out("operations:");
           for (const op of operations) if (op.Type !== "EXECUTION") io.out(formatOperationLine(op, displayName(op, operations)));
+          const thrown = thrownText(errorStacks, operations, io.cwd);
+          if (thrown) io.out(thrown);
           const why = exec.error?.ErrorType === "NonDeterministicExecutionError" ? explainWithManifest(exec, values.manifest, io.cwd) : undefined;
           if (why) io.out(why);
         }
@@ -131,6 +135,39 @@ function explainWithManifest(e: ExecutionDescription, manifestFile: string | und
     return found ? explainNonDeterminism(e.error, found.manifest, { entry: e.functionName })?.text : undefined;
   }
   return undefined;
+}
+
+/**
+ * Where the execution's errors were thrown: for each failed operation its last attempt's stack,
+ * and the handler's, as the frames of the application's code at their source lines (relative to
+ * `cwd` when inside it). Empty when nothing was captured.
+ */
+function thrownText(stacks: ReturnType<DurableRuntime["errorStacks"]>, operations: ReturnType<DurableRuntime["operations"]>, cwd: string): string {
+  const last = new Map<string, (typeof stacks)[number]>();
+  for (const s of stacks) if ((last.get(s.operationId)?.attempt ?? -1) < s.attempt) last.set(s.operationId, s);
+  if (last.size === 0) return "";
+  const shown = (file: string) => {
+    const rel = relative(cwd, file);
+    return rel.startsWith("..") || isAbsolute(rel) ? file : rel.split("\\").join("/");
+  };
+  const lines = ["thrown at:"];
+  // In start order, the handler's last (its EXECUTION operation comes first).
+  const position = (id: string) => {
+    const i = operations.findIndex((o) => o.Id === id && o.Type !== "EXECUTION");
+    return i < 0 ? operations.length : i;
+  };
+  for (const s of [...last.values()].sort((a, b) => position(a.operationId) - position(b.operationId))) {
+    const op = operations.find((o) => o.Id === s.operationId);
+    const what = !op || op.Type === "EXECUTION" ? "handler" : `${displayName(op, operations)}${s.attempt > 0 ? `, attempt ${s.attempt}` : ""}`;
+    lines.push(`  ${what}: ${s.errorType}: ${s.errorMessage.split("\n")[0]}`);
+    const frames = s.frames.filter((f) => !f.library);
+    if (frames.length === 0) lines.push("    (no frame of the application's code)");
+    for (const f of frames) {
+      const at = f.source ? `${shown(f.source.file)}:${f.source.line}:${f.source.column}` : f.file ? `${shown(f.file)}:${f.line}:${f.column}` : f.text;
+      lines.push(`    at ${f.fn ? `${f.fn} (${at})` : at}`);
+    }
+  }
+  return lines.join("\n");
 }
 
 function describeText(e: ExecutionDescription): string {

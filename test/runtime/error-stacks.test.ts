@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime, VirtualClock, type DurableHandler, type DurableRuntime } from "../../runtime/index.js";
 import { startServer } from "../../runtime/server/index.js";
 import { loadHandlerModules, registerLoaded } from "../../runtime/worker/load-handlers.js";
-import { cli } from "../runtime-e2e/helpers.js";
+import { cli, inProcess } from "../runtime-e2e/helpers.js";
 import { compileTypedProject, lineOf, type TypedProject } from "./typed-project.js";
 
 let project: TypedProject;
@@ -63,6 +63,25 @@ describe("error stacks", () => {
     } finally {
       await cliRt.close();
     }
+  });
+
+  it("durablec executions show says where the errors were thrown, at their source lines", async () => {
+    const db = createRuntime({ db: `${project.dir}/cli.db` });
+    const [exec] = db.list({ functionName: "checkout" });
+    await db.close();
+    const res = await inProcess(["executions", "show", exec!.name, "--db", "cli.db"], { cwd: project.dir });
+    expect(res.code).toBe(0);
+    expect(res.stdout.slice(res.stdout.indexOf("thrown at:")).trim().split("\n")).toEqual([
+      "thrown at:",
+      "  checkout/chargeCard, attempt 6: Error: card declined for o-7",
+      `    at chargeCard (src/payments.ts:${lineOf("payments.ts", "throw new Error")}:27)`,
+      expect.stringMatching(new RegExp(`^ {4}at src/orders\\.ts:${lineOf("orders.ts", "await chargeCard")}:\\d+$`)),
+      "  handler: StepError: card declined for o-7",
+      "    (no frame of the application's code)",
+    ]);
+    const json = await inProcess(["executions", "show", exec!.arn, "--db", "cli.db", "--json"], { cwd: project.dir });
+    const shown = JSON.parse(json.stdout) as { errorStacks: { attempt: number }[] };
+    expect(shown.errorStacks.map((s) => s.attempt).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
   it("keeps the handler's own error under the EXECUTION operation", async () => {
