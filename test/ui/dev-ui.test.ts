@@ -368,5 +368,12 @@ describe("durablec dev on a TypeScript project: typed inputs and error stacks", 
     await eventually(() => where.getByRole("list", { name: "Stack frames" }).getByRole("listitem").first().textContent()).toMatch(/src\/orders\.ts:24:\d+$/);
     await eventually(() => where.locator(".hl").textContent()).toContain('throw new RangeError("an order id is needed")');
     await shot("execution-stack");
+
+    // The handler rethrew the step's failure, which the SDK rebuilt without a stack: the step's is shown.
+    await startIn("cancel", '{"orderId": "o-5"}');
+    await eventually(() => page.locator(".exec-header").textContent()).toContain("StepError: no refund for o-5");
+    const cause = page.getByRole("region", { name: "Where the execution failed: thrown by cancel/refundCard, attempt 1" });
+    await eventually(() => cause.getByRole("list", { name: "Stack frames" }).getByRole("listitem").first().textContent()).toMatch(/^refundCard src\/payments\.ts:9:\d+$/);
+    await eventually(() => cause.locator(".hl").textContent()).toContain("throw new Error(`no refund for ${orderId}`);");
   });
 });

@@ -47,6 +47,29 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
     return stacks.map((s, i) => (i === 0 ? stackBlock(s, `${title}${attempt(s)}`, source) : h("details", { class: "older-stack" }, h("summary", {}, `${title}${attempt(s)}`), stackBlock(s, `${title}${attempt(s)}`, source))));
   };
 
+  /**
+   * Where the execution failed: the handler's own stack when it has a frame of the application;
+   * else (the handler rethrew an error the SDK rebuilt, such as a step's `StepError`) the stack of
+   * the operation that threw it first, found by its message.
+   */
+  const executionStack = (error: ErrorObject) => {
+    const { operations, errorStacks, rows } = state!;
+    const execId = operations.find((o) => o.Type === "EXECUTION")?.Id;
+    const own = errorStacks.find((s) => s.operationId === execId);
+    const ours = (s: ErrorStack) => s.frames.some((f) => !f.library && f.source);
+    if (own && ours(own)) return stackBlock(own, "Where the execution failed", source);
+    const order = new Map(operations.map((o, i) => [o.Id, i]));
+    const cause = errorStacks
+      .filter((s) => s.operationId !== execId && s.errorMessage === error.ErrorMessage && ours(s))
+      .sort((a, b) => (order.get(b.operationId) ?? 0) - (order.get(a.operationId) ?? 0) || b.attempt - a.attempt)[0];
+    if (!cause) return own ? stackBlock(own, "Where the execution failed", source) : null;
+    const label = rows.find((r) => r.op.Id === cause.operationId)?.label ?? cause.operationId;
+    return [
+      stackBlock(cause, `Where the execution failed: thrown by ${label}${cause.attempt > 0 ? `, attempt ${cause.attempt}` : ""}`, source),
+      own ? h("details", { class: "older-stack" }, h("summary", {}, "The handler's own stack"), h("pre", {}, own.stack)) : null,
+    ];
+  };
+
   const fail = (e: unknown) => {
     notice.textContent = (e as Error).message;
     notice.hidden = false;
@@ -108,7 +131,7 @@ export function renderExecution(root: HTMLElement, arn: string, functions: Funct
         h("dd", { class: "mono small" }, exec.arn),
       ),
       exec.error ? errorBlock("Execution error", exec.error) : null,
-      exec.error ? stacksOf(state!.operations.find((o) => o.Type === "EXECUTION")?.Id, "Where the execution failed") : null,
+      exec.error ? executionStack(exec.error) : null,
       exec.status === "RUNNING"
         ? h(
             "button",
