@@ -224,8 +224,11 @@ export function checkRewrittenOutput(project: Project, rewritten: ReadonlyMap<st
 
 /** Writes every output; called only when the whole build succeeded, so no partial output is left. */
 export function writeOutputs(outputs: ReadonlyMap<string, string>): void {
+  const made = new Set<string>();
   for (const [file, text] of outputs) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    if (!made.has(dir)) fs.mkdirSync(dir, { recursive: true });
+    made.add(dir);
     fs.writeFileSync(file, text);
   }
 }

@@ -1,4 +1,4 @@
-import { Node, SyntaxKind, type CallExpression, type NewExpression, type SourceFile } from "ts-morph";
+import { Node, SyntaxKind, ts, type CallExpression, type NewExpression, type SourceFile } from "ts-morph";
 import type { FunctionAnalysis, PlannedOperation } from "../analysis/analyze-durable-function.js";
 import type { DurableFunction } from "../analysis/discover.js";
 import type { EditSet } from "../edits/edit-set.js";
@@ -9,7 +9,15 @@ export class GeneratedNames {
   private readonly cache = new Map<string, string>();
 
   constructor(file: SourceFile) {
-    this.taken = new Set(file.getDescendantsOfKind(SyntaxKind.Identifier).map((i) => i.getText()));
+    // Walks the compiler's nodes: wrapping every identifier of the file in ts-morph nodes costs more.
+    this.taken = new Set();
+    const collect = (node: ts.Node): void => {
+      if (ts.isIdentifier(node)) this.taken.add(node.text);
+      // Names in JSDoc (`@idempotencyKey request.key`) count too, as ts-morph's walk sees them.
+      for (const doc of (node as { jsDoc?: ts.Node[] }).jsDoc ?? []) collect(doc);
+      ts.forEachChild(node, collect);
+    };
+    collect(file.compilerNode);
   }
 
   /** A fresh name: the first free candidate, else `<first>_<n>` (Babel's generateUidIdentifier). */
