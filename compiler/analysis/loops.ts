@@ -524,7 +524,7 @@ function planLoop(loop: Statement, ctx: Ctx, annotation: ReturnType<typeof readA
     const key = `${id.getText()}@${decl.getStart()}`;
     let ref = refs.get(key);
     if (!ref) refs.set(key, (ref = { decl, reads: [], writes: [] }));
-    if (isWritten(id)) ref.writes.push(id);
+    if (isWritten(id) && !isOperationReceiver(id, ctx.ops)) ref.writes.push(id);
     else ref.reads.push(id);
   }
   if (loopVariable) {
@@ -627,6 +627,17 @@ function identifiersIn(node: Node): Node[] {
 }
 
 /** True when `id` is assigned, incremented, or the receiver of a method that may change it. */
+/**
+ * `client.send(…)` where the call is an operation (an effect run as a step): the step's work is
+ * I/O through the object, not a change to program state the iterations share, so an SDK or
+ * database client declared outside a loop does not keep the loop sequential.
+ */
+function isOperationReceiver(id: Node, ops: readonly OperationSite[]): boolean {
+  const access = id.getParent();
+  const call = access?.getParent();
+  return !!access && Node.isPropertyAccessExpression(access) && access.getExpression() === id && !!call && Node.isCallExpression(call) && call.getExpression() === access && ops.some((o) => o.call === call);
+}
+
 function isWritten(id: Node): boolean {
   let node: Node = id;
   let parent = node.getParent();

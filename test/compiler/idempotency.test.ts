@@ -171,7 +171,9 @@ describeKeys("idempotency keys in AWS SDK v3 command inputs", {
   event: { projects: ["api", "web"] },
   result: ["build:api", "build:web", "build:release"],
   logical: 3,
-  operations: ["STEP:buildAll/builds.send[0]", "STEP:buildAll/builds.send[1]", "STEP:buildAll/builds.send#2"],
+  // The loop over projects is a context.map (a client declared outside it does not keep it
+  // sequential): one child context per project, each with its step.
+  operations: ["CONTEXT:buildAll/projects", "CONTEXT:buildAll/projects[0]", "CONTEXT:buildAll/projects[1]", "STEP:buildAll/builds.send", "STEP:buildAll/builds.send", "STEP:buildAll/builds.send#2"],
   reset: () => awsService.reset(),
   failFirstAttempt: () => (awsService.failFirstAttempt = true),
   requests: () => awsService.requests.map(({ token, input, command }) => ({ key: token, request: { command, input: { ...input, ClientToken: undefined } } })),
