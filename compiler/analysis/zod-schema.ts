@@ -47,8 +47,11 @@ export function inputSchemaOf(type: Type, at: Node, root: string): { schema: Inp
         parts.push({ type: "boolean" });
         rest = rest.filter((m) => !m.isBooleanLiteral());
       }
-      if (rest.length > 1 && rest.every((m) => m.isStringLiteral())) parts.push({ enum: rest.map((m) => m.getLiteralValue() as string) });
-      else parts = [...parts, ...rest.map((m) => walk(m, path, depth))];
+      // The checker lists a union's members in the order their types were created, which depends
+      // on what else the program contains: sorted, the schema (and the generated code) is the
+      // same for a whole-project build, one file through esbuild, or `durablec transform`.
+      if (rest.length > 1 && rest.every((m) => m.isStringLiteral())) parts.push({ enum: rest.map((m) => m.getLiteralValue() as string).sort() });
+      else parts = [...parts, ...rest.map((m) => walk(m, path, depth)).sort((a, b) => compareText(JSON.stringify(a), JSON.stringify(b)))];
       if (parts.length === 0) parts.push({ not: {} });
       if (nullable) parts.push({ type: "null" });
       const schema: InputSchema = parts.length === 1 ? parts[0]! : { anyOf: parts };
@@ -142,4 +145,8 @@ function textBuilder(z: string): ZodBuilder<string> {
 export function zodSchemaOf(type: Type, at: Node, z: string, root: string): { code: string; unvalidated: UnvalidatedPart[]; schema: InputSchema } {
   const { schema, unvalidated } = inputSchemaOf(type, at, root);
   return { code: buildZod(schema, textBuilder(z)), unvalidated, schema };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
