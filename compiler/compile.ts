@@ -86,15 +86,9 @@ export function transformProject(project: Project, options: TransformProjectOpti
   const empty: TransformResult = { diagnostics: [], files: new Map(), analyses: [], manifest: { version: 1, entries: {} } };
   const cache = options.files ? undefined : options.cache;
   // Files whose results are computed again; the others' come from the cache (watch mode).
-  const dirtyNames = cache?.dirty(project, files);
-  const isDirty = (file: SourceFile) => !dirtyNames || dirtyNames.has(path.normalize(file.getFilePath()));
-  if (cache) {
-    for (const name of dirtyNames ?? cache.texts.keys()) cache.pendingEmit.add(name);
-    if (!dirtyNames) for (const map of [cache.tsDiagnostics, cache.durableDiagnostics, cache.analyses, cache.rewritten]) map.clear();
-    // Computed again below; a build that stops early leaves them to the next one.
-    for (const name of dirtyNames ?? []) for (const map of [cache.durableDiagnostics, cache.analyses, cache.rewritten]) map.delete(name);
-  }
+  const dirtyNames = cache?.startBuild(project, files);
   const nameOf = (file: SourceFile) => path.normalize(file.getFilePath());
+  const isDirty = (file: SourceFile) => !dirtyNames || dirtyNames.has(nameOf(file));
 
   if (options.typeCheck !== false) {
     const program = project.getProgram().compilerObject;
@@ -131,21 +125,17 @@ export function transformProject(project: Project, options: TransformProjectOpti
   const analyses: FunctionAnalysis[] = [];
   for (const file of files) {
     const name = nameOf(file);
-    const cachedAnalyses = isDirty(file) ? undefined : cache?.analyses.get(name);
-    const cachedDiagnostics = isDirty(file) ? undefined : cache?.durableDiagnostics.get(name);
-    if (cachedAnalyses && cachedDiagnostics) {
-      analyses.push(...cachedAnalyses);
-      diagnostics.push(...cachedDiagnostics);
-      continue;
+    let own = isDirty(file) ? undefined : cache?.analyses.get(name);
+    if (!own) {
+      const analysed = discovery.functions.filter((f) => f.sourceFile === file).map((fn) => analyzeDurableFunction(fn, classifier));
+      const found = analysed.flatMap((a) => a.diagnostics);
+      for (const h of discovery.handwritten) if (h.sourceFile === file) found.push(...checkHandwrittenHandler(h, classifier));
+      found.push(...checkCallsFromOrdinaryCode([file], everything.functions));
+      own = { analyses: analysed, diagnostics: found };
+      cache?.analyses.set(name, own);
     }
-    const own = discovery.functions.filter((f) => f.sourceFile === file).map((fn) => analyzeDurableFunction(fn, classifier));
-    const found = own.flatMap((a) => a.diagnostics);
-    for (const h of discovery.handwritten) if (h.sourceFile === file) found.push(...checkHandwrittenHandler(h, classifier));
-    found.push(...checkCallsFromOrdinaryCode([file], everything.functions));
-    cache?.analyses.set(name, own);
-    cache?.durableDiagnostics.set(name, found);
-    analyses.push(...own);
-    diagnostics.push(...found);
+    analyses.push(...own.analyses);
+    diagnostics.push(...own.diagnostics);
   }
   // Durable functions of other modules called from these files: analysed for the manifest only.
   const forManifest = [...analyses];
@@ -169,7 +159,7 @@ export function transformProject(project: Project, options: TransformProjectOpti
   const touched = new Set<SourceFile>([...discovery.fileDirectives.keys(), ...analyses.map((a) => a.fn.sourceFile)]);
   try {
     for (const file of touched) {
-      const fileName = path.normalize(file.getFilePath());
+      const fileName = nameOf(file);
       const cached = isDirty(file) ? undefined : cache?.rewritten.get(fileName);
       if (cached) {
         rewritten.set(fileName, cached);

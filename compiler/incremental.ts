@@ -22,17 +22,20 @@ export class BuildCache {
   readonly imports = new Map<string, Set<string>>();
   /** TypeScript's diagnostics per file. */
   readonly tsDiagnostics = new Map<string, Diagnostic[]>();
-  /** durablec's diagnostics per file (analysis, handwritten handlers, calls from ordinary code). */
-  readonly durableDiagnostics = new Map<string, Diagnostic[]>();
-  readonly analyses = new Map<string, FunctionAnalysis[]>();
+  /** Per file: its durable functions' analyses and durablec's diagnostics (analysis, handwritten handlers, calls from ordinary code). */
+  readonly analyses = new Map<string, { analyses: FunctionAnalysis[]; diagnostics: Diagnostic[] }>();
   readonly rewritten = new Map<string, RewrittenFile>();
   /** Files whose outputs on disk are out of date (a build with errors writes nothing). */
   readonly pendingEmit = new Set<string>();
   /** False until a first build filled the cache. */
   filled = false;
 
-  /** The files to process again, or undefined when every file must be. */
-  dirty(project: Project, files: readonly SourceFile[]): Set<string> | undefined {
+  /**
+   * Starts a build of `files`: returns the files to process again (undefined: every file), forgets
+   * what was cached for them, and marks them to be emitted. A build that stops early leaves them
+   * to the next one.
+   */
+  startBuild(project: Project, files: readonly SourceFile[]): Set<string> | undefined {
     const current = new Map(files.map((f) => [path.normalize(f.getFilePath()), f]));
     const imports = importGraph(project, current);
     if (!this.filled) return this.record(current, imports, undefined);
@@ -67,15 +70,17 @@ export class BuildCache {
   }
 
   private record(current: Map<string, SourceFile>, imports: Map<string, Set<string>>, dirty: Set<string> | undefined): Set<string> | undefined {
-    for (const name of [...this.texts.keys()]) {
-      if (current.has(name)) continue;
-      this.texts.delete(name);
-      this.tsDiagnostics.delete(name);
-      this.durableDiagnostics.delete(name);
-      this.analyses.delete(name);
-      this.rewritten.delete(name);
+    const results = [this.tsDiagnostics, this.analyses, this.rewritten];
+    for (const name of this.texts.keys()) if (!current.has(name)) for (const map of results) map.delete(name);
+    if (dirty) {
+      // TypeScript's diagnostics of a dirty file are computed again before anything reads them.
+      for (const name of dirty) for (const map of [this.analyses, this.rewritten]) map.delete(name);
+    } else {
+      for (const map of results) map.clear();
     }
+    this.texts.clear();
     for (const [name, file] of current) this.texts.set(name, file.getFullText());
+    for (const name of dirty ?? this.texts.keys()) this.pendingEmit.add(name);
     this.imports.clear();
     for (const [k, v] of imports) this.imports.set(k, v);
     this.filled = true;

@@ -106,7 +106,7 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
 }
 
 /** Where a build writes: `--outDir`, else the tsconfig's `outDir`, else next to the sources. */
-export function outDirOf(base: ts.CompilerOptions, requested: string | undefined, rootDir: string): string {
+function outDirOf(base: ts.CompilerOptions, requested: string | undefined, rootDir: string): string {
   return path.resolve(requested ?? (base.outDir as string | undefined) ?? rootDir);
 }
 
@@ -114,7 +114,7 @@ export function outDirOf(base: ts.CompilerOptions, requested: string | undefined
  * A `WriteFileCallback` that collects what a program emits into `outputs`, moved from the
  * program's own outDir to `outDir` (source maps keep pointing at their sources).
  */
-export function relocator(base: ts.CompilerOptions, outDir: string, rootDir: string, outputs: Map<string, string>): ts.WriteFileCallback {
+function relocator(base: ts.CompilerOptions, outDir: string, rootDir: string, outputs: Map<string, string>): ts.WriteFileCallback {
   const baseOut = path.resolve((base.outDir as string | undefined) ?? (base.rootDir as string | undefined) ?? rootDir);
   return (fileName, text) => {
     const target = path.join(outDir, path.relative(baseOut, path.resolve(fileName)));
