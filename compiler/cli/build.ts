@@ -59,6 +59,7 @@ export const build: Command = {
       return buildBundles(io, tsconfig, outDir, pretty, args.flags);
     }
     // Watch mode keeps the ts-morph Project between builds: unchanged files are not parsed again.
+    const watching = args.flags.has("watch");
     let project: Project | undefined;
     let cache = new BuildCache();
     const changed = new Set<string>();
@@ -70,10 +71,9 @@ export const build: Command = {
         else refreshProject(project, changed);
         changed.clear();
       }
-      const watching = args.flags.has("watch");
       if (!project) cache = new BuildCache();
       const result = compile({ tsconfig, ...(project ? { project, baseDir: path.dirname(tsconfig) } : {}), ...(watching ? { cache } : {}), ...(outDir ? { outDir: path.resolve(io.cwd, outDir) } : {}), ...(args.flags.has("verify") ? { verifyOutput: true } : {}), write: true });
-      if (args.flags.has("watch")) project = result.project;
+      if (watching) project = result.project;
       if (result.diagnostics.length) io.err(formatDiagnostics(result.diagnostics, { cwd: io.cwd, pretty }));
       const configError = result.diagnostics.some((d) => d.code.startsWith("DUR5") && d.category === "error");
       if (configError) return 2;
@@ -83,7 +83,7 @@ export const build: Command = {
       return 0;
     };
     const code = once();
-    if (!args.flags.has("watch")) return code;
+    if (!watching) return code;
     return new Promise<number>(() => {
       // One non-recursive watcher per directory holding project sources (plus the tsconfig's):
       // ready as soon as it is created, and never walks node_modules or the output directory.

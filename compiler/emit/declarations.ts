@@ -31,8 +31,8 @@ export interface DeclarationReshaper {
   missing(): string[];
 }
 
-function isExported(statement: ts.Statement): boolean {
-  return ts.canHaveModifiers(statement) && !!ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+function hasModifier(statement: ts.Statement, kind: ts.SyntaxKind): boolean {
+  return ts.canHaveModifiers(statement) && !!ts.getModifiers(statement)?.some((m) => m.kind === kind);
 }
 
 export function reshapeDeclarations(durable: readonly DurableDeclaration[]): DeclarationReshaper {
@@ -63,7 +63,7 @@ export function reshapeDeclarations(durable: readonly DurableDeclaration[]): Dec
     const statements: ts.Statement[] = [];
     for (const statement of node.statements) {
       if (ts.isFunctionDeclaration(statement)) {
-        const isDefault = !!statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+        const isDefault = hasModifier(statement, ts.SyntaxKind.DefaultKeyword);
         const d = isDefault ? defaultEntry : statement.name ? byName.get(statement.name.text) : undefined;
         if (d) {
           found.add(d);
@@ -76,7 +76,7 @@ export function reshapeDeclarations(durable: readonly DurableDeclaration[]): Dec
             statements.push(handlerConst(declareModifier, local), f.createExportAssignment(undefined, undefined, f.createIdentifier(local)));
           } else {
             // An implementation exported by an export list is not visible: only the handler is.
-            if (isExported(statement)) statements.push(f.updateFunctionDeclaration(statement, statement.modifiers, statement.asteriskToken, f.createIdentifier(d.inner), statement.typeParameters, parameters, statement.type, statement.body));
+            if (hasModifier(statement, ts.SyntaxKind.ExportKeyword)) statements.push(f.updateFunctionDeclaration(statement, statement.modifiers, statement.asteriskToken, f.createIdentifier(d.inner), statement.typeParameters, parameters, statement.type, statement.body));
             statements.push(handlerConst(exportDeclare(statement.modifiers), d.name));
           }
           continue;
@@ -91,7 +91,7 @@ export function reshapeDeclarations(durable: readonly DurableDeclaration[]): Dec
           const reshaped = f.updateFunctionTypeNode(type, type.typeParameters, f.createNodeArray([ctxParameter(d), ...type.parameters]), type.type);
           const name = d.inner ?? d.name;
           const list = f.updateVariableDeclarationList(statement.declarationList, [f.updateVariableDeclaration(declaration, f.createIdentifier(name), undefined, reshaped, undefined)]);
-          if (!d.inner || isExported(statement)) statements.push(f.updateVariableStatement(statement, statement.modifiers, list));
+          if (!d.inner || hasModifier(statement, ts.SyntaxKind.ExportKeyword)) statements.push(f.updateVariableStatement(statement, statement.modifiers, list));
           if (d.inner) statements.push(handlerConst(exportDeclare(statement.modifiers), d.name));
           continue;
         }
