@@ -15,7 +15,8 @@ import { transformProject, type RewrittenFile } from "./compile.js";
 import type { BuildCache } from "./incremental.js";
 import { createDiagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { formatDiagnostics as formatWith, type FormatOptions } from "./diagnostics/format.js";
-import { emitProject, writeOutputs } from "./emit/emit-project.js";
+import { emitProject } from "./emit/emit-project.js";
+import { OutputWriter } from "./emit/output-writer.js";
 import type { Manifest } from "./emit/manifest.js";
 import { loadDurableConfig, parseDurableConfig, type DurableConfig } from "./project/config.js";
 import { loadProjectFromFiles, loadProjectFromTsconfig } from "./project/load-project.js";
@@ -65,6 +66,8 @@ export interface CompileResult {
 /** Compiles a project: analysis, rewrites, emit. No output is written when there is any error. */
 export function compile(options: CompileOptions = {}): CompileResult {
   const cwd = process.cwd();
+  // Started first: the thread is ready by the time the first file is emitted.
+  const writer = (options.write ?? !options.files) && !options.noEmit ? outputWriter() : undefined;
   let loaded;
   if (options.project) loaded = { project: options.project, rootDir: options.baseDir ?? cwd, diagnostics: [] as Diagnostic[] };
   else if (options.files && !options.tsconfig) loaded = loadProjectFromFiles(options.files, path.resolve(options.baseDir ?? cwd));
@@ -90,13 +93,28 @@ export function compile(options: CompileOptions = {}): CompileResult {
   if (hasErrors(diagnostics) || options.noEmit) return { ...base, diagnostics, outputs: new Map() };
 
   const only = cache?.pendingEmit;
-  const emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}) });
+  let emitted;
+  try {
+    emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}), ...(writer ? { onOutput: (file: string, text: string) => writer.write(file, text) } : {}) });
+  } catch (error) {
+    writer?.abort();
+    throw error;
+  }
   diagnostics.push(...emitted.diagnostics);
-  if (hasErrors(diagnostics)) return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
+  if (hasErrors(diagnostics)) {
+    writer?.abort();
+    return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
+  }
+  writer?.commit();
   const outputs = emitted.outputs;
-  if (options.write ?? !options.files) writeOutputs(outputs);
   cache?.pendingEmit.clear();
   return { ...base, diagnostics, outputs, outDir: emitted.outDir };
+}
+
+let sharedWriter: OutputWriter | undefined;
+/** One writer thread per process (watch mode builds many times). */
+function outputWriter(): OutputWriter {
+  return (sharedWriter ??= new OutputWriter());
 }
 
 export interface TransformOutput {

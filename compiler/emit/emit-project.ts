@@ -21,6 +21,12 @@ export interface EmitOptions {
   checkOnly?: boolean;
   /** Emit only these files (absolute, normalized paths); default: every file of the project. */
   only?: ReadonlySet<string>;
+  /**
+   * Called with each output (absolute path, final text) as soon as it is emitted, so the caller can
+   * start writing while the rest is emitted (see OutputWriter). The caller must not make them
+   * visible unless the result has no diagnostics.
+   */
+  onOutput?: (file: string, text: string) => void;
 }
 
 export interface EmitResult {
@@ -57,7 +63,12 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   }
 
   const outputs = new Map<string, string>();
-  const relocate = relocator(base, outDir, options.rootDir, outputs);
+  const onOutput = options.onOutput;
+  const output = (file: string, text: string) => {
+    outputs.set(file, text);
+    onOutput?.(file, text);
+  };
+  const relocate = relocator(base, outDir, options.rootDir, output);
 
   const emitDiagnostics: ts.Diagnostic[] = [];
   const internal: Diagnostic[] = [];
@@ -85,24 +96,23 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
     lightPrograms.set(project, program);
     for (const r of rewrittenToEmit) {
       const sf = program.getSourceFile(r.fileName);
-      if (sf) emitDiagnostics.push(...program.emit(sf, relocate).diagnostics);
+      if (!sf) continue;
+      // The source map of a rewritten file maps the rewritten text: chained back to the original.
+      const chained = relocator(base, outDir, options.rootDir, (file, text) => output(file, file.endsWith(".map") ? chainMap(text, r, base) : text));
+      emitDiagnostics.push(...program.emit(sf, chained).diagnostics);
     }
   }
   const diagnostics: Diagnostic[] = [...internal, ...emitDiagnostics.map((d) => ({ code: `TS${d.code}`, category: "error" as const, data: { message: ts.flattenDiagnosticMessageText(d.messageText, " ") } }))];
   if (diagnostics.length > 0) return { diagnostics, outputs: new Map(), outDir };
 
-  for (const [fileName, text] of outputs) {
-    if (!fileName.endsWith(".js.map")) continue;
-    const map = JSON.parse(text) as RawSourceMap;
-    const source = map.sources[0];
-    if (!source) continue;
-    const sourcePath = path.resolve(path.dirname(fileName), map.sourceRoot ?? "", source);
-    const r = byName.get(path.normalize(sourcePath));
-    if (!r) continue;
-    outputs.set(fileName, JSON.stringify(chainSourceMaps(map, r.mappings, base.inlineSources ? r.original : undefined)));
-  }
-  outputs.set(path.join(outDir, MANIFEST_FILE), JSON.stringify(options.manifest, null, 2) + "\n");
+  output(path.join(outDir, MANIFEST_FILE), JSON.stringify(options.manifest, null, 2) + "\n");
   return { diagnostics, outputs, outDir };
+}
+
+/** A rewritten file's emitted `.js.map` (of the rewritten text) chained back to its original source. */
+function chainMap(text: string, r: RewrittenFile, base: ts.CompilerOptions): string {
+  const map = JSON.parse(text) as RawSourceMap;
+  return JSON.stringify(chainSourceMaps(map, r.mappings, base.inlineSources ? r.original : undefined));
 }
 
 /** Where a build writes: `--outDir`, else the tsconfig's `outDir`, else next to the sources. */
@@ -111,10 +121,10 @@ function outDirOf(base: ts.CompilerOptions, requested: string | undefined, rootD
 }
 
 /**
- * A `WriteFileCallback` that collects what a program emits into `outputs`, moved from the
+ * A `WriteFileCallback` that hands what a program emits to `output`, moved from the
  * program's own outDir to `outDir` (source maps keep pointing at their sources).
  */
-function relocator(base: ts.CompilerOptions, outDir: string, rootDir: string, outputs: Map<string, string>): ts.WriteFileCallback {
+function relocator(base: ts.CompilerOptions, outDir: string, rootDir: string, output: (file: string, text: string) => void): ts.WriteFileCallback {
   const baseOut = path.resolve((base.outDir as string | undefined) ?? (base.rootDir as string | undefined) ?? rootDir);
   return (fileName, text) => {
     const target = path.join(outDir, path.relative(baseOut, path.resolve(fileName)));
@@ -124,7 +134,7 @@ function relocator(base: ts.CompilerOptions, outDir: string, rootDir: string, ou
       delete map.sourceRoot;
       text = JSON.stringify(map);
     }
-    outputs.set(target, text);
+    output(target, text);
   };
 }
 

@@ -1,0 +1,92 @@
+/** Outputs are written on a thread while the build emits, and appear only when the build succeeds. */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { compile } from "../../compiler/index.js";
+import { OutputWriter } from "../../compiler/emit/output-writer.js";
+
+const writer = new OutputWriter();
+afterAll(() => writer.close());
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "durablec-writer-"));
+});
+
+/** Every file under `root`, relative, with its content. */
+function tree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!fs.existsSync(root)) return out;
+  for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    out[path.relative(root, file)] = fs.readFileSync(file, "utf8");
+  }
+  return out;
+}
+
+describe("OutputWriter", () => {
+  it("puts every queued file in place on commit, creating directories, and leaves no temporaries", () => {
+    fs.writeFileSync(path.join(dir, "old.js"), "old");
+    writer.write(path.join(dir, "old.js"), "new");
+    writer.write(path.join(dir, "a", "b", "c.js"), "c");
+    writer.write(path.join(dir, "a", "d.js"), "d");
+    expect(fs.readFileSync(path.join(dir, "old.js"), "utf8")).toBe("old");
+    writer.commit();
+    expect(tree(dir)).toEqual({ "old.js": "new", [path.join("a", "b", "c.js")]: "c", [path.join("a", "d.js")]: "d" });
+  });
+
+  it("leaves the previous outputs untouched on abort and removes the directories it created", () => {
+    fs.writeFileSync(path.join(dir, "old.js"), "old");
+    writer.write(path.join(dir, "old.js"), "new");
+    writer.write(path.join(dir, "fresh", "deep", "x.js"), "x");
+    writer.abort();
+    expect(tree(dir)).toEqual({ "old.js": "old" });
+    expect(fs.readdirSync(dir)).toEqual(["old.js"]);
+  });
+
+  it("reports a file it cannot write on commit, and puts nothing in place", () => {
+    fs.writeFileSync(path.join(dir, "blocker"), "a file where a directory should be");
+    writer.write(path.join(dir, "ok.js"), "ok");
+    writer.write(path.join(dir, "blocker", "x.js"), "x");
+    expect(() => writer.commit()).toThrow(/cannot write the build's outputs: .*blocker/);
+    expect(tree(dir)).toEqual({ blocker: "a file where a directory should be" });
+    // The writer is usable again after a failure.
+    writer.write(path.join(dir, "ok.js"), "ok");
+    writer.commit();
+    expect(tree(dir)).toEqual({ blocker: "a file where a directory should be", "ok.js": "ok" });
+  });
+
+  it("does nothing on commit or abort when nothing was queued", () => {
+    writer.commit();
+    writer.abort();
+    expect(tree(dir)).toEqual({});
+  });
+});
+
+describe("compile() writing a project", () => {
+  const tsconfig = { compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, types: [], outDir: "dist", rootDir: "src", declaration: true, sourceMap: true }, include: ["src"] };
+  const flow = 'export async function flow(input: { n: number }): Promise<number> {\n  "use durable";\n  return input.n + Date.now();\n}\n';
+
+  it("writes what it returns, and a build failing while emitting declarations keeps the previous outputs", () => {
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
+    fs.mkdirSync(path.join(dir, "src"));
+    fs.writeFileSync(path.join(dir, "src", "flow.ts"), flow);
+    fs.writeFileSync(path.join(dir, "src", "util.ts"), "export const one = 1;\n");
+    const good = compile({ tsconfig: path.join(dir, "tsconfig.json") });
+    expect(good.diagnostics).toEqual([]);
+    const written = tree(path.join(dir, "dist"));
+    expect(Object.keys(written).sort()).toEqual(["durable.manifest.json", "flow.d.ts", "flow.js", "flow.js.map", "util.d.ts", "util.js", "util.js.map"]);
+    expect(written).toEqual(Object.fromEntries([...good.outputs].map(([f, t]) => [path.relative(path.join(dir, "dist"), f), t])));
+
+    // TS4094 comes from declaration emit only: the program type-checks, the emit fails.
+    fs.writeFileSync(path.join(dir, "src", "util.ts"), "export const one = 2;\nexport const C = class { private p = 1; };\n");
+    fs.mkdirSync(path.join(dir, "src", "more"));
+    fs.writeFileSync(path.join(dir, "src", "more", "extra.ts"), "export const extra = 1;\n");
+    const bad = compile({ tsconfig: path.join(dir, "tsconfig.json") });
+    expect(bad.diagnostics.map((d) => d.code)).toEqual(["TS4094"]);
+    expect(bad.outputs.size).toBe(0);
+    expect(tree(path.join(dir, "dist"))).toEqual(written);
+  });
+});
