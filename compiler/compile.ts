@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { Node, SyntaxKind, type Project, type SourceFile } from "ts-morph";
 import { analyzeDurableFunction, type FunctionAnalysis } from "./analysis/analyze-durable-function.js";
 import { checkHandwrittenHandler } from "./analysis/check-handwritten-handler.js";
+import { calleeName, descendantsOfKindWhere } from "./analysis/compiler-nodes.js";
 import { CallClassifier } from "./analysis/classify-call.js";
 import { discover, durableFunctionsByDeclaration, loc, type Discovery, type DurableFunction } from "./analysis/discover.js";
 import { createDiagnostic, hasErrors, InternalCompilerError, type Diagnostic } from "./diagnostics/diagnostic.js";
@@ -52,20 +53,23 @@ export interface TransformProjectOptions {
  */
 function checkCallsFromOrdinaryCode(files: readonly SourceFile[], durableFunctions: readonly DurableFunction[]): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const byNode = durableFunctionsByDeclaration(durableFunctions);
   const names = new Set(durableFunctions.map((f) => f.name));
+  let byNode: Map<Node, DurableFunction> | undefined;
   for (const file of files) {
     const text = file.getFullText();
     if (![...names].some((n) => text.includes(n))) continue;
-    for (const call of file.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const callsByName = descendantsOfKindWhere(file, SyntaxKind.CallExpression, (call) => names.has(calleeName(call, file) ?? ""));
+    for (const call of callsByName) {
+      if (!Node.isCallExpression(call)) continue;
       let callee: Node = call.getExpression();
       if (Node.isPropertyAccessExpression(callee)) callee = callee.getNameNode();
       if (!Node.isIdentifier(callee) || !names.has(callee.getText())) continue;
+      const declared = (byNode ??= durableFunctionsByDeclaration(durableFunctions));
       let symbol = callee.getSymbol();
       if (symbol?.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
-      const target = symbol?.getDeclarations().map((d) => byNode.get(d)).find((f) => f !== undefined);
+      const target = symbol?.getDeclarations().map((d) => declared.get(d)).find((f) => f !== undefined);
       if (!target) continue;
-      if (call.getAncestors().some((a) => byNode.has(a))) continue;
+      if (call.getAncestors().some((a) => declared.has(a))) continue;
       const at = loc(file, callee);
       out.push(createDiagnostic(target.isEntry ? "EntryCalledFromOrdinaryCode" : "DurableCallerNotDurable", { name: target.name }, at));
     }

@@ -223,8 +223,9 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
     else diagnostics.push(createDiagnostic("UnserializableResult", { operation, path: problem.path, kind: problem.kind }, at));
   };
 
+  const variables = moduleVariableNames(file);
   const checkModuleState = (id: Node, _mode: Mode) => {
-    if (!Node.isIdentifier(id)) return;
+    if (!Node.isIdentifier(id) || !variables.has(id.compilerNode.text)) return;
     const parent = id.getParent();
     if (parent && Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id) return;
     if (parent && (Node.isPropertyAssignment(parent) || Node.isPropertySignature(parent)) && parent.getNameNode() === id) return;
@@ -267,6 +268,21 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
   const loops = analyzeLoops(fn, operations, { defaultConcurrency: classifier.config.loops?.concurrency ?? 1 });
   diagnostics.push(...loops.diagnostics);
   return { fn, operations, diagnostics, loops: loops.plans };
+}
+
+/**
+ * Names of the file's module-level variables: module state is a variable declared by a top-level
+ * statement of the same file, so an identifier with another name needs no symbol lookup.
+ */
+function moduleVariableNames(file: SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const statement of file.compilerNode.statements) {
+    if (statement.kind !== SyntaxKind.VariableStatement) continue;
+    for (const d of (statement as { declarationList?: { declarations?: readonly { name: { kind: SyntaxKind; text?: string } }[] } }).declarationList?.declarations ?? []) {
+      if (d.name.kind === SyntaxKind.Identifier && d.name.text !== undefined) names.add(d.name.text);
+    }
+  }
+  return names;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { Node, SyntaxKind, type FunctionDeclaration, type SourceFile, type Statement, type CallExpression, type ArrowFunction, type FunctionExpression, type VariableDeclaration } from "ts-morph";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { forEachChildDescendantsWhere, wrap } from "./compiler-nodes.js";
 
 export const DIRECTIVE = "use durable";
 export const SDK_MODULE = "@aws/durable-execution-sdk-js";
@@ -98,44 +99,72 @@ function discoverFile(file: SourceFile): Discovery {
         return out;
       }
     }
-    file.forEachDescendant((node) => {
+    // Only functions that can be durable and calls that can be SDK handlers are wrapped.
+    const importsSdk = file.compilerNode.statements.some((s) => s.kind === SyntaxKind.ImportDeclaration && (s as { moduleSpecifier?: { text?: string } }).moduleSpecifier?.text === SDK_MODULE);
+    const candidates = forEachChildDescendantsWhere(file.compilerNode, (node) => {
+      if (FUNCTION_KINDS.has(node.kind)) return (!!fileDirective && !METHOD_KINDS.has(node.kind)) || hasDirectiveInBody(node);
+      return importsSdk && node.kind === SyntaxKind.CallExpression && (node as { expression?: { kind: SyntaxKind } }).expression?.kind === SyntaxKind.Identifier;
+    });
+    for (const node of candidates.map((c) => wrap(file, c))) {
       if (Node.isFunctionDeclaration(node)) {
         const own = directiveOf(node);
         const byFile = !own && fileDirective && node.getParent() === file && node.isExported() && node.isAsync();
-        if (!own && !byFile) return;
+        if (!own && !byFile) continue;
         const name = node.getName() ?? "default";
         const nameNode = node.getNameNode() ?? node.getFirstChildByKind(SyntaxKind.FunctionKeyword) ?? node;
-        if (node.isGenerator()) return refuse(out, file, nameNode, "generator");
-        if (node.getParent() !== file) return refuse(out, file, nameNode, "nestedDeclaration");
+        if (node.isGenerator()) {
+          refuse(out, file, nameNode, "generator");
+          continue;
+        }
+        if (node.getParent() !== file) {
+          refuse(out, file, nameNode, "nestedDeclaration");
+          continue;
+        }
         accept(out, { name, node, declaration: node, sourceFile: file, isEntry: node.isExported() || node.isDefaultExport(), ...(own ? { directive: own } : {}) }, nameNode);
-        return;
+        continue;
       }
       if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) {
         const own = directiveOf(node);
         const binding = bindingOf(node);
         const byFile = !own && fileDirective && binding?.statement?.getParent() === file && binding.declaration.isExported() && node.isAsync();
-        if (!own && !byFile) return;
+        if (!own && !byFile) continue;
         const at = own ?? binding?.declaration.getNameNode() ?? node;
         const refusal = refusalOfBound(node, binding, file);
-        if (refusal) return refuse(out, file, at, refusal);
+        if (refusal) {
+          refuse(out, file, at, refusal);
+          continue;
+        }
         const declaration = binding!.declaration;
         const name = declaration.getName();
         accept(out, { name, node, declaration, sourceFile: file, isEntry: declaration.isExported(), ...(own ? { directive: own } : {}) }, declaration.getNameNode());
-        return;
+        continue;
       }
       if (Node.isMethodDeclaration(node) || Node.isGetAccessorDeclaration(node) || Node.isSetAccessorDeclaration(node) || Node.isConstructorDeclaration(node)) {
         const own = directiveOf(node);
         if (own) refuse(out, file, own, "method");
-        return;
+        continue;
       }
       if (Node.isCallExpression(node)) {
         const handler = asHandwrittenHandler(node);
         if (handler) out.handwritten.push({ call: node, handler, sourceFile: file });
       }
-      return;
-    });
+    }
   }
   return out;
+}
+
+const METHOD_KINDS = new Set([SyntaxKind.MethodDeclaration, SyntaxKind.GetAccessor, SyntaxKind.SetAccessor, SyntaxKind.Constructor]);
+const FUNCTION_KINDS = new Set([SyntaxKind.FunctionDeclaration, SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, ...METHOD_KINDS]);
+
+/** `findDirective` on a compiler node's block body. */
+function hasDirectiveInBody(fn: { kind: SyntaxKind }): boolean {
+  const body = (fn as { body?: { kind: SyntaxKind; statements?: readonly { kind: SyntaxKind; expression?: { kind: SyntaxKind; text?: string } }[] } }).body;
+  if (body?.kind !== SyntaxKind.Block) return false;
+  for (const s of body.statements ?? []) {
+    if (s.kind !== SyntaxKind.ExpressionStatement || s.expression?.kind !== SyntaxKind.StringLiteral) return false;
+    if (s.expression.text === DIRECTIVE) return true;
+  }
+  return false;
 }
 
 function directiveOf(fn: Node & { getBody(): Node | undefined }): Statement | undefined {

@@ -37,8 +37,7 @@ export function analyzeResultType(type: Type, at: Node, root = "result"): Result
     if (depth > MAX_DEPTH) return 0;
     if (t.isAny() || t.isUnknown() || t.isNever() || t.isUndefined() || t.isNull() || t.isTypeParameter()) return 0;
     if (t.isString() || t.isNumber() || t.isBoolean() || t.isLiteral() || t.isEnum() || t.isEnumLiteral() || t.isBooleanLiteral()) return 0;
-    const text = t.getText();
-    if (text === "void") return 0;
+    if (isVoid(t)) return 0;
     if (t.isBigInt() || t.isBigIntLiteral()) return "bigint";
     if (t.getFlags() & ts.TypeFlags.ESSymbolLike) {
       report({ path, kind: "a symbol", lossy: false });
@@ -132,8 +131,13 @@ function arrayOf(element: Type, d: TypeDescriptor): TypeDescriptor {
 
 function keepUndefined(t: Type, d: TypeDescriptor): TypeDescriptor {
   if (d !== 0) return d;
-  const hasUndefined = t.isUndefined() || (t.isUnion() && t.getUnionTypes().some((m) => m.isUndefined())) || t.getText() === "void";
+  const hasUndefined = t.isUndefined() || (t.isUnion() && t.getUnionTypes().some((m) => m.isUndefined())) || isVoid(t);
   return hasUndefined ? "undefined" : 0;
+}
+
+/** `void`, from the type's flags: printing the type to compare its text costs a type-to-string. */
+export function isVoid(t: Type): boolean {
+  return (t.getFlags() & ts.TypeFlags.Void) !== 0;
 }
 
 function dedupe(ds: TypeDescriptor[]): TypeDescriptor[] {

@@ -1,4 +1,5 @@
 import { Node, type Type } from "ts-morph";
+import { isVoid } from "./type-descriptor.js";
 import { buildZod, JSON_SCHEMA_DIALECT, type InputSchema, type ZodBuilder } from "../../runtime/internal/input-schema.js";
 
 export type { InputSchema };
@@ -28,7 +29,7 @@ export function inputSchemaOf(type: Type, at: Node, root: string): { schema: Inp
     if (t.isAny()) return { "x-durablec": "any" };
     if (t.isUnknown() || t.isTypeParameter()) return {};
     if (t.isNever()) return { not: {} };
-    if (t.isUndefined() || t.getText() === "void") return { not: {}, "x-durablec": "undefined" };
+    if (t.isUndefined() || isVoid(t)) return { not: {}, "x-durablec": "undefined" };
     if (t.isNull()) return { type: "null" };
     if (t.isString()) return { type: "string" };
     if (t.isNumber()) return { type: "number" };
@@ -43,7 +44,7 @@ export function inputSchemaOf(type: Type, at: Node, root: string): { schema: Inp
       const nullable = members.some((m) => m.isNull());
       let rest = members.filter((m) => !m.isUndefined() && !m.isNull());
       let parts: InputSchema[] = [];
-      if (rest.some((m) => m.getText() === "true") && rest.some((m) => m.getText() === "false")) {
+      if (rest.some((m) => m.isBooleanLiteral() && m.getText() === "true") && rest.some((m) => m.isBooleanLiteral() && m.getText() === "false")) {
         parts.push({ type: "boolean" });
         rest = rest.filter((m) => !m.isBooleanLiteral());
       }

@@ -1,0 +1,42 @@
+import { SyntaxKind, type Node, type SourceFile, type ts } from "ts-morph";
+
+/**
+ * Walks on the type checker's own nodes. Every node a ts-morph traversal visits gets a wrapper
+ * object; these walks test the compiler nodes first and wrap only the ones that pass, in the same
+ * order as the ts-morph traversal they stand for.
+ */
+interface NodeInternals {
+  _getNodeFromCompilerNode(node: ts.Node): Node;
+  _getCompilerDescendantsOfKindIterator(kind: SyntaxKind): Iterable<ts.Node>;
+}
+
+const internals = (node: Node) => node as unknown as NodeInternals;
+
+/** The wrapper of a compiler node of `file` (the one ts-morph's own traversals return). */
+export function wrap(file: SourceFile, node: ts.Node): Node {
+  return internals(file)._getNodeFromCompilerNode(node);
+}
+
+/** `node.getDescendantsOfKind(kind).filter(…)`, testing the compiler nodes before wrapping them. */
+export function descendantsOfKindWhere(node: Node, kind: SyntaxKind, test: (n: ts.Node) => boolean): Node[] {
+  const out: Node[] = [];
+  const self = internals(node);
+  for (const d of self._getCompilerDescendantsOfKindIterator(kind)) if (test(d)) out.push(self._getNodeFromCompilerNode(d));
+  return out;
+}
+
+/** The compiler nodes under `node` in `forEachDescendant` order (pre-order over `forEachChild`) that pass `test`. */
+export function forEachChildDescendantsWhere(node: ts.Node, test: (n: ts.Node) => boolean, out: ts.Node[] = []): ts.Node[] {
+  node.forEachChild((child) => {
+    if (test(child)) out.push(child);
+    forEachChildDescendantsWhere(child, test, out);
+  });
+  return out;
+}
+
+/** The text of a call's callee when it is a name (`f(…)`) or ends in one (`a.f(…)`), as `getText()` gives it. */
+export function calleeName(call: ts.Node, file: SourceFile): string | undefined {
+  let callee = (call as ts.CallExpression).expression;
+  if (callee.kind === SyntaxKind.PropertyAccessExpression) callee = (callee as ts.PropertyAccessExpression).name;
+  return callee.kind === SyntaxKind.Identifier ? callee.getText(file.compilerNode) : undefined;
+}
