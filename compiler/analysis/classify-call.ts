@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { builtinModules } from "node:module";
 import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type Symbol as MorphSymbol, type Type } from "ts-morph";
 import type { DurableConfig } from "../project/config.js";
+import { forEachChildDescendantsWhere, wrap } from "./compiler-nodes.js";
 import { durableFunctionsByDeclaration, type DurableFunction } from "./discover.js";
 
 export const INTRINSICS = ["sleep", "step", "waitFor", "waitForCallback", "createCallback", "invoke"] as const;
@@ -149,13 +150,14 @@ export class CallClassifier {
       if (cached !== undefined) return cached;
       this.memo.set(fn, UNDECIDED);
       let reason: string | null = null;
-      fn.forEachDescendant((node, traversal) => {
-        if (!Node.isCallExpression(node) && !Node.isNewExpression(node)) return;
+      const calls = forEachChildDescendantsWhere(fn.compilerNode, (n) => n.kind === SyntaxKind.CallExpression || n.kind === SyntaxKind.NewExpression);
+      for (const node of calls.map((n) => wrap(fn.getSourceFile(), n))) {
+        if (!Node.isCallExpression(node) && !Node.isNewExpression(node)) continue;
         const c = this.classify(node);
-        if (c.kind === "pure") return;
+        if (c.kind === "pure") continue;
         reason = c.kind === "effect" ? `calls ${c.label}${c.reason.startsWith("calls ") ? ` (${c.reason.slice(6)})` : ""}` : `calls ${c.label}`;
-        traversal.stop();
-      });
+        break;
+      }
       this.memo.set(fn, reason);
       if (reason) return reason;
     }
@@ -167,11 +169,13 @@ export class CallClassifier {
     for (const d of info.symbol?.getDeclarations() ?? []) for (const t of jsDocTags(d)) tags.add(t);
     if (tags.has("deterministic")) return "deterministic";
     if (tags.has("effectful") || tags.has("effect")) return "effectful";
+    const { deterministic, effectful } = this.config.effects;
+    if (deterministic.length === 0 && effectful.length === 0) return undefined;
     const keys = this.referenceKeys(info);
     const norm = (r: string) => r.replace(/^node:/, "").replace(/^\.\//, "");
     const matches = (list: readonly string[]) => list.some((r) => keys.has(norm(r)));
-    if (matches(this.config.effects.deterministic)) return "deterministic";
-    if (matches(this.config.effects.effectful)) return "effectful";
+    if (matches(deterministic)) return "deterministic";
+    if (matches(effectful)) return "effectful";
     return undefined;
   }
 
@@ -201,7 +205,8 @@ export class CallClassifier {
       root = root.getExpression();
     }
     while (Node.isParenthesizedExpression(root) || Node.isNonNullExpression(root)) root = root.getExpression();
-    const symbol = resolveAlias(expr.getSymbol());
+    const exprSymbol = expr.getSymbol();
+    const symbol = resolveAlias(exprSymbol);
     if (root.getKind() === SyntaxKind.ThisKeyword) return { label: chain.join("."), module: "local", member: chain.join("."), ...(symbol ? { symbol } : {}) };
     if (!Node.isIdentifier(root)) {
       const name = chain.length ? chain[chain.length - 1]! : "call";
@@ -209,7 +214,7 @@ export class CallClassifier {
     }
     const rootName = root.getText();
     const label = [rootName, ...chain].join(".");
-    const rootSymbol = root.getSymbol();
+    const rootSymbol = root === expr ? exprSymbol : root.getSymbol();
     const rootDecl = rootSymbol?.getDeclarations()[0];
     const base = { label, ...(symbol ? { symbol } : {}) };
     if (rootDecl && (Node.isImportSpecifier(rootDecl) || Node.isNamespaceImport(rootDecl) || Node.isImportClause(rootDecl))) {
@@ -265,10 +270,20 @@ export function jsDocTags(decl: Node): Set<string> {
 }
 
 /** Where a symbol is declared: TypeScript's lib, @types/node, another package, or the user's code. */
-export function declarationPlace(symbol: MorphSymbol | undefined): { place: "lib" | "node" | "package" | "user" | "none"; pkg?: string } {
+export function declarationPlace(symbol: MorphSymbol | undefined): DeclarationPlace {
   const decl = symbol?.getDeclarations()[0];
   if (!decl) return { place: "none" };
   const file = decl.getSourceFile();
+  let place = placeOfFile.get(file);
+  if (!place) placeOfFile.set(file, (place = filePlace(file)));
+  return place;
+}
+
+type DeclarationPlace = { place: "lib" | "node" | "package" | "user" | "none"; pkg?: string };
+
+const placeOfFile = new WeakMap<Node, DeclarationPlace>();
+
+function filePlace(file: ReturnType<Node["getSourceFile"]>): DeclarationPlace {
   const p = file.getFilePath().split(path.sep).join("/");
   if (file.isInNodeModules() || p.includes("/node_modules/")) {
     if (/\/node_modules\/typescript\/lib\//.test(p) || /\/lib\.[\w.]*\.d\.ts$/.test(p)) return { place: "lib" };

@@ -40,3 +40,23 @@ export function calleeName(call: ts.Node, file: SourceFile): string | undefined 
   if (callee.kind === SyntaxKind.PropertyAccessExpression) callee = (callee as ts.PropertyAccessExpression).name;
   return callee.kind === SyntaxKind.Identifier ? callee.getText(file.compilerNode) : undefined;
 }
+
+/**
+ * `file.getDescendantsOfKind(SyntaxKind.Identifier)` (JSDoc included) filtered to the identifiers
+ * written `name`, walking only the subtrees whose text holds `name`.
+ */
+export function identifiersNamed(file: SourceFile, name: string): Node[] {
+  const sf = file.compilerNode;
+  const at: number[] = [];
+  for (let i = sf.text.indexOf(name); i >= 0; i = sf.text.indexOf(name, i + 1)) at.push(i);
+  const out: Node[] = [];
+  const walk = (node: ts.Node): void => {
+    for (const child of node.getChildren(sf)) {
+      if (!at.some((i) => child.pos <= i && i + name.length <= child.end)) continue;
+      if (child.kind === SyntaxKind.Identifier && child.getText(sf) === name) out.push(wrap(file, child));
+      walk(child);
+    }
+  };
+  walk(sf);
+  return out;
+}

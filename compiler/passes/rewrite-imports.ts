@@ -10,7 +10,7 @@
  */
 import { Node, SyntaxKind } from "ts-morph";
 import { INTRINSICS_MODULE } from "../analysis/classify-call.js";
-import { descendantsOfKindWhere } from "../analysis/compiler-nodes.js";
+import { identifiersNamed } from "../analysis/compiler-nodes.js";
 import { SDK_MODULE } from "../analysis/discover.js";
 import { operationsOf, type PassContext } from "./pass-context.js";
 
@@ -30,9 +30,7 @@ export function rewriteImports(context: PassContext): void {
     const keptTypes: string[] = [];
     for (const spec of decl.getNamedImports()) {
       const local = (spec.getAliasNode() ?? spec.getNameNode()).getText();
-      const uses = descendantsOfKindWhere(file, SyntaxKind.Identifier, (id) => id.getText(file.compilerNode) === local).filter(
-        (id) => id.getParent() !== spec && !id.getFirstAncestorByKind(SyntaxKind.ImportDeclaration),
-      );
+      const uses = identifiersNamed(file, local).filter((id) => id.getParent() !== spec && !id.getFirstAncestorByKind(SyntaxKind.ImportDeclaration));
       const valueUses = uses.filter((id) => !rewrittenCallees.has(id) && !isTypePosition(id));
       const text = spec.getText().replace(/^type\s+/, "");
       if (valueUses.length > 0) keptValues.push(spec.getText());
