@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { Node, SyntaxKind, type Project, type SourceFile } from "ts-morph";
 import { analyzeDurableFunction, type FunctionAnalysis } from "./analysis/analyze-durable-function.js";
 import { checkHandwrittenHandler } from "./analysis/check-handwritten-handler.js";
-import { calleeName, descendantsOfKindWhere } from "./analysis/compiler-nodes.js";
+import { calleeName, forEachChildDescendantsWhere, wrap } from "./analysis/compiler-nodes.js";
 import { CallClassifier } from "./analysis/classify-call.js";
 import { discover, durableFunctionsByDeclaration, loc, type Discovery, type DurableFunction } from "./analysis/discover.js";
 import { createDiagnostic, hasErrors, InternalCompilerError, type Diagnostic } from "./diagnostics/diagnostic.js";
@@ -58,8 +58,8 @@ function checkCallsFromOrdinaryCode(files: readonly SourceFile[], durableFunctio
   for (const file of files) {
     const text = file.getFullText();
     if (![...names].some((n) => text.includes(n))) continue;
-    const callsByName = descendantsOfKindWhere(file, SyntaxKind.CallExpression, (call) => names.has(calleeName(call, file) ?? ""));
-    for (const call of callsByName) {
+    const callsByName = forEachChildDescendantsWhere(file.compilerNode, (n) => n.kind === SyntaxKind.CallExpression && names.has(calleeName(n, file) ?? ""));
+    for (const call of callsByName.map((n) => wrap(file, n))) {
       if (!Node.isCallExpression(call)) continue;
       let callee: Node = call.getExpression();
       if (Node.isPropertyAccessExpression(callee)) callee = callee.getNameNode();

@@ -7,22 +7,11 @@ import { SyntaxKind, type Node, type SourceFile, type ts } from "ts-morph";
  */
 interface NodeInternals {
   _getNodeFromCompilerNode(node: ts.Node): Node;
-  _getCompilerDescendantsOfKindIterator(kind: SyntaxKind): Iterable<ts.Node>;
 }
-
-const internals = (node: Node) => node as unknown as NodeInternals;
 
 /** The wrapper of a compiler node of `file` (the one ts-morph's own traversals return). */
 export function wrap(file: SourceFile, node: ts.Node): Node {
-  return internals(file)._getNodeFromCompilerNode(node);
-}
-
-/** `node.getDescendantsOfKind(kind).filter(…)`, testing the compiler nodes before wrapping them. */
-export function descendantsOfKindWhere(node: Node, kind: SyntaxKind, test: (n: ts.Node) => boolean): Node[] {
-  const out: Node[] = [];
-  const self = internals(node);
-  for (const d of self._getCompilerDescendantsOfKindIterator(kind)) if (test(d)) out.push(self._getNodeFromCompilerNode(d));
-  return out;
+  return (file as unknown as NodeInternals)._getNodeFromCompilerNode(node);
 }
 
 /** The compiler nodes under `node` in `forEachDescendant` order (pre-order over `forEachChild`) that pass `test`. */

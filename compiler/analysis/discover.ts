@@ -90,7 +90,7 @@ function discoverFile(file: SourceFile): Discovery {
   const out: Discovery = { functions: [], fileDirectives: new Map(), handwritten: [], diagnostics: [] };
   {
     if (file.isDeclarationFile() || !mightContainDurableCode(file.getFullText())) return out;
-    const fileDirective = findDirective(file.getStatements());
+    const fileDirective = hasDirective(file.compilerNode.statements) ? findDirective(file.getStatements()) : undefined;
     if (fileDirective) out.fileDirectives.set(file, fileDirective);
     if (isJavaScript(file) && file.getFullText().includes(DIRECTIVE)) {
       const at = fileDirective ?? file.getDescendantsOfKind(SyntaxKind.StringLiteral).find((s) => s.getLiteralValue() === DIRECTIVE);
@@ -156,18 +156,25 @@ function discoverFile(file: SourceFile): Discovery {
 const METHOD_KINDS = new Set([SyntaxKind.MethodDeclaration, SyntaxKind.GetAccessor, SyntaxKind.SetAccessor, SyntaxKind.Constructor]);
 const FUNCTION_KINDS = new Set([SyntaxKind.FunctionDeclaration, SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, ...METHOD_KINDS]);
 
-/** `findDirective` on a compiler node's block body. */
-function hasDirectiveInBody(fn: { kind: SyntaxKind }): boolean {
-  const body = (fn as { body?: { kind: SyntaxKind; statements?: readonly { kind: SyntaxKind; expression?: { kind: SyntaxKind; text?: string } }[] } }).body;
-  if (body?.kind !== SyntaxKind.Block) return false;
-  for (const s of body.statements ?? []) {
+type CompilerStatement = { kind: SyntaxKind; expression?: { kind: SyntaxKind; text?: string } };
+
+/** `findDirective` on the compiler's statements: true when it finds one. */
+function hasDirective(statements: readonly CompilerStatement[]): boolean {
+  for (const s of statements) {
     if (s.kind !== SyntaxKind.ExpressionStatement || s.expression?.kind !== SyntaxKind.StringLiteral) return false;
     if (s.expression.text === DIRECTIVE) return true;
   }
   return false;
 }
 
+/** `hasDirective` on a compiler node's block body. */
+function hasDirectiveInBody(fn: { kind: SyntaxKind }): boolean {
+  const body = (fn as { body?: { kind: SyntaxKind; statements?: readonly CompilerStatement[] } }).body;
+  return body?.kind === SyntaxKind.Block && hasDirective(body.statements ?? []);
+}
+
 function directiveOf(fn: Node & { getBody(): Node | undefined }): Statement | undefined {
+  if (!hasDirectiveInBody(fn.compilerNode)) return undefined;
   const body = fn.getBody();
   return body && Node.isBlock(body) ? findDirective(body.getStatements()) : undefined;
 }
