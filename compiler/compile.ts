@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { Node, SyntaxKind, type Project, type SourceFile } from "ts-morph";
+import { Node, SyntaxKind, type Project, type SourceFile } from "./project/ts-morph.js";
 import { analyzeDurableFunction, type FunctionAnalysis } from "./analysis/analyze-durable-function.js";
 import { checkHandwrittenHandler } from "./analysis/check-handwritten-handler.js";
 import { calleeName, forEachChildDescendantsWhere, wrap } from "./analysis/compiler-nodes.js";

@@ -10,7 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ts, type Project, type SourceFile } from "ts-morph";
+import { ts, type Project, type SourceFile } from "./project/ts-morph.js";
 import type { FunctionAnalysis } from "./analysis/analyze-durable-function.js";
 import type { RewrittenFile } from "./compile.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";

@@ -10,7 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Project } from "ts-morph";
+import type { Project } from "./project/ts-morph.js";
 import { transformProject, type RewrittenFile } from "./compile.js";
 import type { BuildCache } from "./incremental.js";
 import { createDiagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";

@@ -1,4 +1,4 @@
-import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type SourceFile } from "ts-morph";
+import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type SourceFile } from "../project/ts-morph.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { assignStableNames } from "../naming/stable-names.js";
 import { CallClassifier, type CallClass } from "./classify-call.js";

@@ -1,4 +1,4 @@
-import { Node, SyntaxKind, type ArrowFunction, type FunctionExpression } from "ts-morph";
+import { Node, SyntaxKind, type ArrowFunction, type FunctionExpression } from "../project/ts-morph.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { assignmentTarget } from "./analyze-durable-function.js";
 import type { CallClassifier } from "./classify-call.js";

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { builtinModules } from "node:module";
-import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type Symbol as MorphSymbol, type Type } from "ts-morph";
+import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type Symbol as MorphSymbol, type Type } from "../project/ts-morph.js";
 import type { DurableConfig } from "../project/config.js";
 import { forEachChildDescendantsWhere, wrap } from "./compiler-nodes.js";
 import { durableFunctionsByDeclaration, type DurableFunction } from "./discover.js";

@@ -1,4 +1,4 @@
-import { SyntaxKind, type Node, type SourceFile, type ts } from "ts-morph";
+import { SyntaxKind, type Node, type SourceFile, type ts } from "../project/ts-morph.js";
 
 /**
  * Walks on the type checker's own nodes. Every node a ts-morph traversal visits gets a wrapper

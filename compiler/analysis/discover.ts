@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { Node, SyntaxKind, type FunctionDeclaration, type SourceFile, type Statement, type CallExpression, type ArrowFunction, type FunctionExpression, type VariableDeclaration } from "ts-morph";
+import { Node, SyntaxKind, type FunctionDeclaration, type SourceFile, type Statement, type CallExpression, type ArrowFunction, type FunctionExpression, type VariableDeclaration } from "../project/ts-morph.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { forEachChildDescendantsWhere, wrap } from "./compiler-nodes.js";
 

@@ -17,7 +17,7 @@ import {
   type ShorthandPropertyAssignment,
   type Symbol as MorphSymbol,
   type Type,
-} from "ts-morph";
+} from "../project/ts-morph.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { declarationPlace } from "./classify-call.js";
 import { loc } from "./discover.js";

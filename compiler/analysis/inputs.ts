@@ -2,7 +2,7 @@
  * What enters an execution from outside: an entry's event and callback payloads. Their static
  * types become zod schemas (analysis/zod-schema.ts); parts no JSON value can have are reported.
  */
-import { Node, type CallExpression, type Type } from "ts-morph";
+import { Node, type CallExpression, type Type } from "../project/ts-morph.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { PlannedOperation } from "./analyze-durable-function.js";
 import { loc, type DurableFunction } from "./discover.js";

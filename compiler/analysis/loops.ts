@@ -5,7 +5,7 @@
  * own child contexts. The rewrite itself is `passes/rewrite-loops-to-map.ts` and
  * `passes/rewrite-concurrency.ts`; they only turn these plans into text edits.
  */
-import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type SourceFile, type Statement } from "ts-morph";
+import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type SourceFile, type Statement, type AwaitExpression, type BreakStatement, type ContinueStatement, type ExpressionStatement, type ForOfStatement, type ForStatement, type PropertyAccessExpression, type WhileStatement } from "../project/ts-morph.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { assignStableNames, normalizeLabel } from "../naming/stable-names.js";
 import { getSetTimeoutDelay, type CallClassifier, type CallClass } from "./classify-call.js";
@@ -131,7 +131,7 @@ function isPromiseCombinator(call: Node): call is CallExpression {
 /** `Promise.all(xs.map(async (x) => …))` → the `xs.map(…)` call, when its shape can become a map. */
 export function promiseAllMapCall(all: Node): { map: CallExpression; receiver: Expression; callback: Node } | undefined {
   if (!Node.isCallExpression(all) || !isPromiseCombinator(all)) return undefined;
-  if ((all.getExpression() as import("ts-morph").PropertyAccessExpression).getName() !== "all") return undefined;
+  if ((all.getExpression() as PropertyAccessExpression).getName() !== "all") return undefined;
   const args = all.getArguments();
   const map = args[0];
   if (args.length !== 1 || !map || !Node.isCallExpression(map)) return undefined;
@@ -322,7 +322,7 @@ export function analyzeLoops(fn: DurableFunction, ops: readonly OperationSite[],
             if (inBranch.length > 1 || (inBranch.length === 1 && insideThenCallback(inBranch[0]!.call, element))) {
               const plan: BranchPlan = { kind: "branch", expression: element, name: "" };
               plans.push(plan);
-              mapLabels.push({ plan, label: `${(node.getExpression() as import("ts-morph").PropertyAccessExpression).getName()}[${array.getElements().indexOf(element)}]` });
+              mapLabels.push({ plan, label: `${(node.getExpression() as PropertyAccessExpression).getName()}[${array.getElements().indexOf(element)}]` });
             }
           }
         }
@@ -365,9 +365,9 @@ function insideThenCallback(call: Node, branch: Node): boolean {
 }
 
 function pollPlan(loop: Statement, check: CallExpression): PollPlan {
-  const body = (loop as import("ts-morph").WhileStatement).getStatement();
+  const body = (loop as WhileStatement).getStatement();
   const statement = Node.isBlock(body) ? body.getStatements()[0]! : body;
-  const sleep = (statement as import("ts-morph").ExpressionStatement).getExpression() as import("ts-morph").AwaitExpression;
+  const sleep = (statement as ExpressionStatement).getExpression() as AwaitExpression;
   const call = sleep.getExpression();
   let delay: Expression | undefined;
   if (Node.isCallExpression(call)) delay = call.getArguments()[0] as Expression | undefined;
@@ -376,7 +376,7 @@ function pollPlan(loop: Statement, check: CallExpression): PollPlan {
 }
 
 function bodyOf(loop: Statement): Statement {
-  return (loop as import("ts-morph").ForOfStatement).getStatement();
+  return (loop as ForOfStatement).getStatement();
 }
 
 /** The statement that stands for the loop: its label when it has one. */
@@ -429,7 +429,7 @@ function planLoop(loop: Statement, ctx: Ctx, annotation: ReturnType<typeof readA
     return kept(`a ${Node.isDoStatement(loop) ? "do…while" : "while"} loop runs until its condition changes, so its iterations depend on each other`);
   }
   if (Node.isForOfStatement(loop) && loop.isAwaited()) return kept("'for await' reads an async iterable one item at a time");
-  const declarations = (loop as import("ts-morph").ForOfStatement | import("ts-morph").ForStatement).getInitializer?.();
+  const declarations = (loop as ForOfStatement | ForStatement).getInitializer?.();
   if (declarations && Node.isVariableDeclarationList(declarations) && declarations.getDeclarationKind() === "var") {
     return kept("its loop variable is declared with 'var', which outlives the loop and is shared by every iteration");
   }
@@ -569,7 +569,7 @@ function planLoop(loop: Statement, ctx: Ctx, annotation: ReturnType<typeof readA
 }
 
 /** Where a break/continue in `body` goes: within the body, to the loop itself, or outside it. */
-function jumpTarget(node: import("ts-morph").BreakStatement | import("ts-morph").ContinueStatement, body: Node): "inside" | "loop" | "outside" {
+function jumpTarget(node: BreakStatement | ContinueStatement, body: Node): "inside" | "loop" | "outside" {
   const label = node.getLabel()?.getText();
   for (let p: Node | undefined = node.getParent(); p; p = p.getParent()) {
     if (p === body) {
@@ -599,7 +599,7 @@ function entriesReceiver(expr: Expression, name: Node): { receiver: Expression; 
 }
 
 /** `for (let i = 0; i < bound; i++)`: the index variable and the bound (`xs.length` gives `array`). */
-function indexLoop(loop: import("ts-morph").ForStatement): { variable: string; bound: Expression; array?: Expression } | undefined {
+function indexLoop(loop: ForStatement): { variable: string; bound: Expression; array?: Expression } | undefined {
   const init = loop.getInitializer();
   if (!init || !Node.isVariableDeclarationList(init) || init.getDeclarations().length !== 1) return undefined;
   const decl = init.getDeclarations()[0]!;

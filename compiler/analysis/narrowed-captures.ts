@@ -14,7 +14,7 @@
  *   stands (`order.coupon!`, or `(event.kind as "a")`): a copy made earlier could miss a change
  *   that the source would see, and the assertion states nothing the checker did not prove there.
  */
-import { Node, SyntaxKind, ts, type Identifier, type Symbol as MorphSymbol, type Type } from "ts-morph";
+import { Node, SyntaxKind, ts, type Identifier, type Symbol as MorphSymbol, type Type } from "../project/ts-morph.js";
 
 export interface NarrowingPlan {
   /** Per generated closure (by the source node it encloses): the variables it rebinds, in order of use. */

@@ -1,4 +1,4 @@
-import { Node, type Type } from "ts-morph";
+import { Node, type Type } from "../project/ts-morph.js";
 
 /** One reason a step result does not survive the JSON checkpoint. */
 export interface SerializationProblem {

@@ -1,4 +1,4 @@
-import { Node, ts, type Type } from "ts-morph";
+import { Node, ts, type Type } from "../project/ts-morph.js";
 import type { TypeDescriptor } from "../../runtime/internal/serdes.js";
 import type { SerializationProblem } from "./serializable.js";
 

@@ -1,4 +1,4 @@
-import { Node, type Type } from "ts-morph";
+import { Node, type Type } from "../project/ts-morph.js";
 import { isVoid } from "./type-descriptor.js";
 import { buildZod, JSON_SCHEMA_DIALECT, type InputSchema, type ZodBuilder } from "../../runtime/internal/input-schema.js";
 

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Project } from "ts-morph";
+import type { Project } from "../project/ts-morph.js";
 import { BuildCache, compile, formatDiagnostics, refreshProject } from "../index.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { parseArgs, UsageError } from "./args.js";

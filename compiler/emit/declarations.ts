@@ -10,7 +10,7 @@
  *   export declare function price(item: Item): Promise<number>;      (durable, not an entry)
  *     →  export declare function price(ctx: DurableContext, item: Item): Promise<number>;
  */
-import { ts } from "ts-morph";
+import { ts } from "../project/ts-morph.js";
 import { SDK_MODULE } from "../analysis/discover.js";
 
 /** A durable function of a rewritten file, as its declaration must look after compilation. */

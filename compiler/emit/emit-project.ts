@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ts, type Project } from "ts-morph";
+import { ts, type Project } from "../project/ts-morph.js";
 import type { RewrittenFile } from "../compile.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { lineAndColumn } from "../diagnostics/format.js";

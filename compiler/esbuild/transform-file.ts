@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Project, ts, type SourceFile } from "ts-morph";
+import { Project, ts, type SourceFile } from "../project/ts-morph.js";
 import { projectSourceFiles, transformProject, type RewrittenFile } from "../compile.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { encodeMappings } from "../emit/source-map.js";

@@ -17,7 +17,7 @@
  *     →  await ctx.step("pay", durablec.withCallIdempotencyKeys(ctx, "pay", (idempotencyKeyFor) => async () => {
  *          await charge({ a, idempotencyKey: idempotencyKeyFor("charge") }); await charge({ b, idempotencyKey: idempotencyKeyFor("charge#2") }); }))
  */
-import { Node, SyntaxKind } from "ts-morph";
+import { Node, SyntaxKind } from "../project/ts-morph.js";
 import type { KeyPlacement } from "../analysis/effect-options.js";
 import { keyName } from "./effect-step-parts.js";
 import { operationName } from "./operation-name.js";

@@ -6,7 +6,7 @@
  *
  *   { maxConcurrency: 1, itemNamer: … }  →  { maxConcurrency: 1, itemNamer: …, ...durablec.mapSerdes(["object", {"dates": ["array", "Date"]}]) }
  */
-import { Node, type Type } from "ts-morph";
+import { Node, type Type } from "../project/ts-morph.js";
 import type { MapPlan, PromiseMapPlan } from "../analysis/loops.js";
 import { awaitedType } from "../analysis/serializable.js";
 import { analyzeResultType, type TypeDescriptor } from "../analysis/type-descriptor.js";

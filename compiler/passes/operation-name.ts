@@ -9,7 +9,7 @@
  * The counters are declared by `rewrite-loops-to-map` (`iterationCounters`); everything else is a
  * plain string literal.
  */
-import { Node, type Statement } from "ts-morph";
+import { Node, type Statement } from "../project/ts-morph.js";
 import type { PlannedOperation } from "../analysis/analyze-durable-function.js";
 import type { KeptPlan } from "../analysis/loops.js";
 import { str, type PassContext } from "./pass-context.js";

@@ -1,4 +1,4 @@
-import { Node, SyntaxKind, ts, type CallExpression, type NewExpression, type SourceFile } from "ts-morph";
+import { Node, SyntaxKind, ts, type CallExpression, type NewExpression, type SourceFile } from "../project/ts-morph.js";
 import type { FunctionAnalysis, PlannedOperation } from "../analysis/analyze-durable-function.js";
 import type { DurableFunction } from "../analysis/discover.js";
 import type { EditSet } from "../edits/edit-set.js";

@@ -9,7 +9,7 @@
  *   x = undefined;                                   x = undefined;
  *   if (order.coupon) await apply(order.coupon); →   if (order.coupon) await ctx.step("f/apply", async () => apply(order.coupon!));
  */
-import { Node } from "ts-morph";
+import { Node } from "../project/ts-morph.js";
 import type { FunctionAnalysis } from "../analysis/analyze-durable-function.js";
 import type { DurableFunction } from "../analysis/discover.js";
 import { planNarrowing, type NarrowingPlan } from "../analysis/narrowed-captures.js";

@@ -13,7 +13,7 @@
  *     charge(order),                                      ctx.step("ship/charge", async () => charge(order)),
  *   ]);                                                 ]);
  */
-import { Node } from "ts-morph";
+import { Node } from "../project/ts-morph.js";
 import { qualifiedName } from "./operation-name.js";
 import type { PassContext } from "./pass-context.js";
 import { rebindNarrowed } from "./rebind-narrowed.js";

@@ -6,7 +6,7 @@
  *   const at = Date.now();               →  const at = await ctx.step("checkout/Date.now", async () => Date.now());
  *   const d = new Date();                →  const d = new Date(await ctx.step("checkout/new Date", async () => Date.now()));
  */
-import { Node } from "ts-morph";
+import { Node } from "../project/ts-morph.js";
 import { effectStepParts } from "./effect-step-parts.js";
 import { operationName } from "./operation-name.js";
 import { rebindNarrowed } from "./rebind-narrowed.js";

@@ -16,7 +16,7 @@
  *     …                                                };
  *   };                                                 export const checkout = withDurableExecution(…);
  */
-import { Node, SyntaxKind, type FunctionDeclaration, type VariableDeclaration } from "ts-morph";
+import { Node, SyntaxKind, type FunctionDeclaration, type VariableDeclaration } from "../project/ts-morph.js";
 import type { DurableFunction, DurableFunctionNode } from "../analysis/discover.js";
 import type { EditSet } from "../edits/edit-set.js";
 import { validatedEventText } from "./validate-inputs.js";

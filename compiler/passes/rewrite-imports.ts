@@ -8,7 +8,7 @@
  *   import * as durablec from "durablec/internal";
  *   import type { Duration } from "durablec";
  */
-import { Node, SyntaxKind } from "ts-morph";
+import { Node, SyntaxKind } from "../project/ts-morph.js";
 import { INTRINSICS_MODULE } from "../analysis/classify-call.js";
 import { identifiersNamed } from "../analysis/compiler-nodes.js";
 import { SDK_MODULE } from "../analysis/discover.js";

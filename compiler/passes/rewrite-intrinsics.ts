@@ -9,7 +9,7 @@
  *   await waitFor(check, o)                  →  await ctx.waitForCondition("f/waitFor", durablec.checkFunction(check), durablec.waitForConfig(o))
  *   await invoke<O>("fn:live", input)        →  await ctx.invoke<unknown, O>("f/invoke", "fn:live", input)
  */
-import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import { Node, SyntaxKind, type CallExpression } from "../project/ts-morph.js";
 import type { EditSet } from "../edits/edit-set.js";
 import { operationName } from "./operation-name.js";
 import { openParenOf, operationsOf, str, type PassContext } from "./pass-context.js";

@@ -19,7 +19,7 @@
  *   while (!(await isDone(job))) await sleep("5s");   →   await ctx.waitForCondition("poll/isDone", async () => !!(await isDone(job)), durablec.waitForConfig({ … }));
  *   const rs = await Promise.all(xs.map(async (x) => …));  →  a map with unbounded concurrency, results in index order
  */
-import { Node, SyntaxKind, type ArrowFunction, type FunctionExpression, type Statement } from "ts-morph";
+import { Node, SyntaxKind, type ArrowFunction, type FunctionExpression, type Statement, type Block, type WhileStatement } from "../project/ts-morph.js";
 import { statementOf, type Concurrency, type KeptPlan, type MapPlan, type PollPlan, type PromiseMapPlan } from "../analysis/loops.js";
 import { mapItemCodec, promiseMapCodec, withConfigEntry } from "./map-item-codec.js";
 import { iterationCounters, operationName, qualifiedName } from "./operation-name.js";
@@ -64,7 +64,7 @@ function countIterations(context: PassContext, plan: KeptPlan): void {
     edits.head(statement.getStart(), statement.getEnd(), `{ let ${count} = 0; `, PASS);
     edits.tail(statement.getStart(), statement.getEnd(), " }", PASS);
   }
-  const body = (plan.loop as import("ts-morph").WhileStatement).getStatement();
+  const body = (plan.loop as WhileStatement).getStatement();
   if (Node.isBlock(body)) {
     const first = body.getStatements()[0];
     edits.tail(body.getStart(), body.getStart() + 1, `\n${first ? indentOf(first) : `${indent}  `}const ${index} = ${count}++;`, PASS);
@@ -112,7 +112,7 @@ function rewriteMap(context: PassContext, plan: MapPlan, rebind: Rebinding): voi
 
   // Body: the logs, `continue` → `return`, and the logs returned at the end.
   const declarations = plan.reductions.map((r, i) => `const ${logs[i]}: ${r.elementType}[] = [];`);
-  const innerIndent = isBlock ? indentOf((body as import("ts-morph").Block).getStatements()[0] ?? body) : "";
+  const innerIndent = isBlock ? indentOf((body as Block).getStatements()[0] ?? body) : "";
   if (declarations.length) {
     if (isBlock) edits.tail(body.getStart(), body.getStart() + 1, declarations.map((d) => `\n${innerIndent}${d}`).join(""), PASS);
     else edits.head(body.getStart(), body.getEnd(), `${declarations.join(" ")} `, PASS);

@@ -4,7 +4,7 @@
  *   await new Promise((r) => setTimeout(r, 5000));     →  await ctx.wait("poll/setTimeout", durablec.toDuration(5000));
  *   await setTimeout(5000);  // node:timers/promises   →  await ctx.wait("poll/setTimeout", durablec.toDuration(5000));
  */
-import { Node } from "ts-morph";
+import { Node } from "../project/ts-morph.js";
 import { getSetTimeoutDelay } from "../analysis/classify-call.js";
 import { operationName } from "./operation-name.js";
 import { operationsOf, type PassContext } from "./pass-context.js";

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Project, ts } from "ts-morph";
+import { Project, ts } from "./ts-morph.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 
 export interface LoadedProject {
