@@ -1,11 +1,12 @@
 /**
- * The runtime's `durablec` subcommands. Each entry loads its implementation on first use, so
- * `durablec build` never opens SQLite. The compiler's CLI lists these in its dispatch table.
+ * The runtime's `durablec` subcommands. Each entry loads its implementation on first use, and this
+ * module imports only types, so `durablec build` and `durablec --help` never load the runtime
+ * (SQLite and the service take about 100 ms to load). The compiler's CLI lists these in its
+ * dispatch table.
  */
 import type { CommandIO, RuntimeCommand } from "./common.js";
 
 export type { CommandIO, RuntimeCommand } from "./common.js";
-export { EXIT } from "./common.js";
 
 type Run = (argv: string[], io: CommandIO) => Promise<number>;
 
