@@ -5,6 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import module from "node:module";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -17,8 +18,12 @@ const TMP = path.join(ROOT, ".tmp", `cli-${process.pid}`);
 const run = promisify(execFile);
 
 async function durablec(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return durablecWithEnv({}, cwd, ...args);
+}
+
+async function durablecWithEnv(env: Record<string, string>, cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -255,6 +260,28 @@ export const greet = async name => {
     } finally {
       await rt.close();
     }
+  });
+
+  it("keeps V8's code of the compiler between runs on Node 20, for the compiler's commands only; a cache it cannot save changes nothing", async () => {
+    const usesV8CompileCache = !("enableCompileCache" in module); // Node 22+ has a compile cache built in
+    const cache = path.join(TMP, "compile-cache");
+    expect((await durablecWithEnv({ V8_COMPILE_CACHE_CACHE_DIR: cache }, ROOT, "--help")).code).toBe(0);
+    expect(fs.existsSync(cache)).toBe(false);
+    const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
+    expect((await durablecWithEnv({ V8_COMPILE_CACHE_CACHE_DIR: cache }, dir, "check")).code).toBe(0);
+    // One cache for every project, named after durablec's directory.
+    const blob = `${ROOT.replace(/z/g, "zZ").replace(/\//g, "zS")}.BLOB`;
+    expect(fs.existsSync(path.join(cache, blob))).toBe(usesV8CompileCache);
+
+    // v8-compile-cache throws on exit when it cannot write its cache file.
+    const broken = path.join(TMP, "broken-compile-cache");
+    fs.mkdirSync(path.join(broken, blob), { recursive: true });
+    const bad = project({ "src/bad.ts": 'export async function bad(a: string, b: string) {\n  "use durable";\n  return a + b;\n}\n' });
+    const r = await durablecWithEnv({ V8_COMPILE_CACHE_CACHE_DIR: broken }, bad, "build");
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      "src/bad.ts(1,23): error DUR4002: Entry 'bad' takes 2 parameters: an entry receives one event. Combine the parameters into one object.",
+    );
   });
 
   it("rebuilds in --watch mode when a file changes", async () => {
