@@ -5,6 +5,7 @@ import type { RewrittenFile } from "../compile.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { lineAndColumn } from "../diagnostics/format.js";
 import { reshapeDeclarations } from "./declarations.js";
+import { isolatedEmitOptions, isolatedEmitPolicy, isolatedEmitProgram } from "./isolated-emit.js";
 import type { Manifest } from "./manifest.js";
 import { chainSourceMaps, type RawSourceMap } from "./source-map.js";
 
@@ -74,7 +75,14 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   const internal: Diagnostic[] = [];
   const rootNames = new Set(oldProgram.getRootFileNames().map((f) => path.normalize(f)));
   const wanted = (fileName: string) => rootNames.has(fileName) && (!options.only || options.only.has(fileName));
-  const rewrittenToEmit: RewrittenFile[] = [];
+  // Rewritten files whose original needs no type information have their JavaScript emitted from
+  // their text alone (isolated-emit.ts): a program of just those files, with no lib and no second
+  // type checker over the whole project; the others by a program that knows the user's modules.
+  const rewrittenToEmit = [...byName.values()].filter((r) => wanted(path.normalize(r.fileName)));
+  const policy = rewrittenToEmit.length > 0 ? isolatedEmitPolicy(oldProgram) : undefined;
+  const alone = policy ? rewrittenToEmit.filter((r) => policy(oldProgram.getSourceFile(r.fileName)!)) : [];
+  const withTypes = rewrittenToEmit.filter((r) => !alone.includes(r));
+
   for (const sf of oldProgram.getSourceFiles()) {
     const fileName = path.normalize(sf.fileName);
     if (sf.isDeclarationFile || !wanted(fileName)) continue;
@@ -83,7 +91,6 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
       emitDiagnostics.push(...oldProgram.emit(sf, relocate).diagnostics);
       continue;
     }
-    rewrittenToEmit.push(r);
     if (base.declaration) {
       const reshape = reshapeDeclarations(r.declarations ?? []);
       emitDiagnostics.push(...oldProgram.emit(sf, relocate, undefined, true, { afterDeclarations: [reshape.transformer] }).diagnostics);
@@ -91,22 +98,30 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
       if (missing.length) internal.push(createDiagnostic("InternalError", { problem: `no declaration of ${missing.join(", ")} in the declarations of ${fileName}` }));
     }
   }
-  if (rewrittenToEmit.length > 0) {
+
+  // The source map of a rewritten file maps the rewritten text: chained back to the original.
+  const rewrittenOutput = (r: RewrittenFile) => relocator(base, outDir, options.rootDir, (file, text) => output(file, file.endsWith(".map") ? chainMap(text, r, base) : text));
+  if (alone.length > 0) {
+    const program = isolatedEmitProgram(isolatedEmitOptions(oldProgram), alone.map((r) => ({ fileName: r.fileName, text: r.code })));
+    for (const r of alone) emitDiagnostics.push(...program.emit(sourceFileOf(program, r), rewrittenOutput(r)).diagnostics);
+  }
+  if (withTypes.length > 0) {
     const program = javaScriptProgram(oldProgram, byName, lightPrograms.get(project));
     lightPrograms.set(project, program);
-    for (const r of rewrittenToEmit) {
-      const sf = program.getSourceFile(r.fileName);
-      if (!sf) continue;
-      // The source map of a rewritten file maps the rewritten text: chained back to the original.
-      const chained = relocator(base, outDir, options.rootDir, (file, text) => output(file, file.endsWith(".map") ? chainMap(text, r, base) : text));
-      emitDiagnostics.push(...program.emit(sf, chained).diagnostics);
-    }
+    for (const r of withTypes) emitDiagnostics.push(...program.emit(sourceFileOf(program, r), rewrittenOutput(r)).diagnostics);
   }
   const diagnostics: Diagnostic[] = [...internal, ...emitDiagnostics.map((d) => ({ code: `TS${d.code}`, category: "error" as const, data: { message: ts.flattenDiagnosticMessageText(d.messageText, " ") } }))];
   if (diagnostics.length > 0) return { diagnostics, outputs: new Map(), outDir };
 
   output(path.join(outDir, MANIFEST_FILE), JSON.stringify(options.manifest, null, 2) + "\n");
   return { diagnostics, outputs, outDir };
+}
+
+/** The rewritten file in `program` (emitting `undefined` would emit every file). */
+function sourceFileOf(program: ts.Program, r: RewrittenFile): ts.SourceFile {
+  const sf = program.getSourceFile(r.fileName);
+  if (!sf) throw new Error(`${r.fileName} is missing from the program that emits it`);
+  return sf;
 }
 
 /** A rewritten file's emitted `.js.map` (of the rewritten text) chained back to its original source. */

@@ -31,8 +31,10 @@ export declare namespace ts {
   export type SourceFile = M.ts.SourceFile;
   export type Statement = M.ts.Statement;
   export type StringLiteralLike = M.ts.StringLiteralLike;
+  export type Symbol = M.ts.Symbol;
   export type SyntaxKind = M.ts.SyntaxKind;
   export type TransformerFactory<T extends M.ts.Node> = M.ts.TransformerFactory<T>;
+  export type TypeChecker = M.ts.TypeChecker;
   export type WriteFileCallback = M.ts.WriteFileCallback;
 }
 export type * from "ts-morph";

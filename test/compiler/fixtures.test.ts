@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RewrittenFile, TransformResult } from "../../compiler/compile.js";
 import { formatErrorsBaseline, formatDiagnostics } from "../../compiler/diagnostics/format.js";
 import { compiledProgram, emitProject } from "../../compiler/emit/emit-project.js";
+import { isolatedEmitPolicy } from "../../compiler/emit/isolated-emit.js";
 import { decodeMappings, type DecodedMappings } from "../../compiler/emit/source-map.js";
 import { lineAndColumn } from "../../compiler/diagnostics/format.js";
 import { compileFixture, fixturesProject, FIXTURES, listFixtures, type Fixture } from "./fixture-runner.js";
@@ -129,6 +130,30 @@ describe("compiler fixtures", { timeout: 180_000 }, () => {
       }
       expect(compared).toBe(allRewritten.size);
       expect(compared).toBeGreaterThan(100);
+    });
+
+    it("emits rewritten files from their text alone exactly as a program that knows the user's modules", () => {
+      // Files whose JavaScript needs no type information skip the module-resolving program
+      // (emit/isolated-emit.ts). A const enum anywhere turns that off: both emits must agree.
+      const project = fixturesProject();
+      const outDir = path.join(FIXTURES, "..", "..", "..", ".tmp", "fixtures-isolated-emit");
+      const program = project.getProgram().compilerObject;
+      const policy = isolatedEmitPolicy(program)!;
+      const alone = [...allRewritten.values()].filter((r) => policy(program.getSourceFile(r.fileName)!));
+      expect(alone.length).toBeGreaterThan(100);
+      const isolated = emitProject(project, allRewritten, { rootDir: FIXTURES, outDir, manifest: { version: 1, entries: {} } });
+      const forcing = project.createSourceFile(path.join(FIXTURES, "_shared", "__typed_emit__.ts"), "export const enum Forces {\n  TypedEmit = 1,\n}\n");
+      try {
+        expect(isolatedEmitPolicy(project.getProgram().compilerObject)).toBeUndefined();
+        const typed = emitProject(project, allRewritten, { rootDir: FIXTURES, outDir, manifest: { version: 1, entries: {} } });
+        for (const r of alone) {
+          const js = path.join(outDir, path.relative(FIXTURES, r.fileName)).replace(/\.ts$/, ".js");
+          expect(isolated.outputs.get(js), r.fileName).toBe(typed.outputs.get(js));
+          expect(isolated.outputs.get(`${js}.map`), r.fileName).toBe(typed.outputs.get(`${js}.map`));
+        }
+      } finally {
+        project.removeSourceFile(forcing);
+      }
     });
 
     it("is unchanged when compiled again (idempotence)", async () => {
