@@ -185,7 +185,9 @@ export function transformProject(project: Project, options: TransformProjectOpti
       const map = s.generateDecodedMap({ hires: true, source: fileName, includeContent: false });
       const declarations = context.functions.map(({ fn }): DurableDeclaration => {
         const isDefault = Node.isFunctionDeclaration(fn.node) && fn.node.isDefaultExport();
-        return { name: fn.name, isDefault, exported: fn.isEntry || fn.declaration.isExported(), ctx: context.names.ctx, ...(fn.isEntry ? { inner: context.names.inner(fn.name) } : {}) };
+        const hasExportKeyword = Node.isFunctionDeclaration(fn.declaration) ? fn.declaration.hasExportKeyword() : !!fn.declaration.getVariableStatement()?.hasExportKeyword();
+        const exportedByList = fn.isEntry && !isDefault && !hasExportKeyword;
+        return { name: fn.name, isDefault, exported: fn.isEntry || fn.declaration.isExported(), exportedByList, ctx: context.names.ctx, ...(fn.isEntry ? { inner: context.names.inner(fn.name) } : {}) };
       });
       const output: RewrittenFile = { fileName, original: edits.original, code: s.toString(), mappings: map.mappings as DecodedMappings, edits: edits.edits, declarations };
       rewritten.set(fileName, output);

@@ -21,6 +21,8 @@ export interface DurableDeclaration {
   isDefault: boolean;
   /** Visible from other modules: its declaration must be in the `.d.ts`. */
   exported: boolean;
+  /** An entry exported by an export list (`export { checkout }`): its implementation is exported by one too. */
+  exportedByList: boolean;
   /** The name of the context parameter in the compiled code. */
   ctx: string;
 }
@@ -59,6 +61,7 @@ export function reshapeDeclarations(durable: readonly DurableDeclaration[]): Dec
     const handlerConst = (modifiers: readonly ts.ModifierLike[], name: string) =>
       f.createVariableStatement(modifiers, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, sdkType("DurableLambdaHandler"))], ts.NodeFlags.Const));
     const declareModifier = [f.createModifier(ts.SyntaxKind.DeclareKeyword)];
+    const exportList = (name: string) => f.createExportDeclaration(undefined, false, f.createNamedExports([f.createExportSpecifier(false, undefined, name)]));
 
     const statements: ts.Statement[] = [];
     for (const statement of node.statements) {
@@ -75,9 +78,9 @@ export function reshapeDeclarations(durable: readonly DurableDeclaration[]): Dec
             const local = fresh("_default");
             statements.push(handlerConst(declareModifier, local), f.createExportAssignment(undefined, undefined, f.createIdentifier(local)));
           } else {
-            // An implementation exported by an export list is not visible: only the handler is.
-            if (hasModifier(statement, ts.SyntaxKind.ExportKeyword)) statements.push(f.updateFunctionDeclaration(statement, statement.modifiers, statement.asteriskToken, f.createIdentifier(d.inner), statement.typeParameters, parameters, statement.type, statement.body));
+            statements.push(f.updateFunctionDeclaration(statement, statement.modifiers, statement.asteriskToken, f.createIdentifier(d.inner), statement.typeParameters, parameters, statement.type, statement.body));
             statements.push(handlerConst(exportDeclare(statement.modifiers), d.name));
+            if (d.exportedByList) statements.push(exportList(d.inner));
           }
           continue;
         }
@@ -91,8 +94,9 @@ export function reshapeDeclarations(durable: readonly DurableDeclaration[]): Dec
           const reshaped = f.updateFunctionTypeNode(type, type.typeParameters, f.createNodeArray([ctxParameter(d), ...type.parameters]), type.type);
           const name = d.inner ?? d.name;
           const list = f.updateVariableDeclarationList(statement.declarationList, [f.updateVariableDeclaration(declaration, f.createIdentifier(name), undefined, reshaped, undefined)]);
-          if (!d.inner || hasModifier(statement, ts.SyntaxKind.ExportKeyword)) statements.push(f.updateVariableStatement(statement, statement.modifiers, list));
+          statements.push(f.updateVariableStatement(statement, statement.modifiers, list));
           if (d.inner) statements.push(handlerConst(exportDeclare(statement.modifiers), d.name));
+          if (d.inner && d.exportedByList) statements.push(exportList(d.inner));
           continue;
         }
       }

@@ -73,8 +73,16 @@ function rewriteDeclaredEntry(context: PassContext, fn: DurableFunction, node: F
     const exportKeyword = node.getFirstModifierByKind(SyntaxKind.ExportKeyword);
     if (exportKeyword && defaultKeyword) edits.remove(exportKeyword.getStart(), skipSpaces(context.file.getFullText(), defaultKeyword.getEnd()), PASS);
   }
-  const declaration = isDefault ? `export default ${handler};` : `${node.hasExportKeyword() ? "export " : ""}const ${fn.name} = ${handler};`;
+  const declaration = isDefault ? `export default ${handler};` : `${node.hasExportKeyword() ? "export " : ""}const ${fn.name} = ${handler};${exportedByList(node.hasExportKeyword(), node.isExported(), inner)}`;
   edits.tail(node.getStart(), node.getEnd(), `\n${declaration}`, PASS);
+}
+
+/**
+ * An entry exported by an export list (`export { checkout }`) exports its implementation too:
+ * durable functions of other modules that call it import `checkout$durable`.
+ */
+function exportedByList(hasExportKeyword: boolean, isExported: boolean, inner: string): string {
+  return !hasExportKeyword && isExported ? `\nexport { ${inner} };` : "";
 }
 
 /** `export const checkout = async (…) => {…};` → `export const checkout$durable = async (ctx, …) => {…};` and the handler after it. */
@@ -83,7 +91,7 @@ function rewriteBoundEntry(context: PassContext, fn: DurableFunction, declaratio
   const nameNode = declaration.getNameNode();
   edits.replace(nameNode.getStart(), nameNode.getEnd(), inner, PASS);
   const statement = declaration.getVariableStatementOrThrow();
-  edits.tail(statement.getStart(), statement.getEnd(), `\n${statement.hasExportKeyword() ? "export " : ""}const ${fn.name} = ${handler};`, PASS);
+  edits.tail(statement.getStart(), statement.getEnd(), `\n${statement.hasExportKeyword() ? "export " : ""}const ${fn.name} = ${handler};${exportedByList(statement.hasExportKeyword(), declaration.isExported(), inner)}`, PASS);
 }
 
 function skipSpaces(text: string, at: number): number {
