@@ -105,7 +105,12 @@ export function compile(options: CompileOptions = {}): CompileResult {
     writer?.abort();
     return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
   }
-  writer?.commit();
+  try {
+    writer?.commit();
+  } catch (error) {
+    diagnostics.push(createDiagnostic("OutputNotWritten", { problem: (error as Error).message }));
+    return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
+  }
   const outputs = emitted.outputs;
   cache?.pendingEmit.clear();
   return { ...base, diagnostics, outputs, outDir: emitted.outDir };

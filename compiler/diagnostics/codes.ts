@@ -194,6 +194,11 @@ export const Codes = define({
     category: "error",
     message: "{problem}",
   },
+  OutputNotWritten: {
+    code: "DUR5005",
+    category: "error",
+    message: "Cannot write the build's outputs: {problem}. Nothing was changed in the output directory.",
+  },
   InternalError: {
     code: "DUR9001",
     category: "error",

@@ -38,7 +38,7 @@ export class OutputWriter {
   /** Renames every queued file into place; throws (after removing the temporaries) if a write failed. */
   commit(): void {
     const reply = this.#finish("commit");
-    if (reply.error) throw new Error(`cannot write the build's outputs: ${reply.error}`);
+    if (reply.error) throw new Error(reply.error);
   }
 
   /** Forgets every queued file: temporaries and the directories created for them are removed. */

@@ -146,6 +146,21 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
     expect(fs.existsSync(path.join(dir, "dist"))).toBe(false);
   });
 
+  it("reports outputs it cannot write (DUR5005), exits 2 and leaves the output directory as it was", async () => {
+    const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
+    // A file where one output's directory should be: every other output is written, then nothing is kept.
+    fs.mkdirSync(path.join(dir, "dist"));
+    fs.writeFileSync(path.join(dir, "dist", "old.js"), "previous build");
+    fs.mkdirSync(path.join(dir, "src", "nested"));
+    fs.writeFileSync(path.join(dir, "src", "nested", "x.ts"), "export const x = 1;\n");
+    fs.writeFileSync(path.join(dir, "dist", "nested"), "not a directory");
+    const r = await durablec(dir, "build");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error DUR5005: Cannot write the build's outputs: .*dist\/nested.*\. Nothing was changed in the output directory\.$/m);
+    expect(fs.readdirSync(path.join(dir, "dist")).sort()).toEqual(["nested", "old.js"]);
+    expect(fs.readFileSync(path.join(dir, "dist", "old.js"), "utf8")).toBe("previous build");
+  });
+
   it("reports durablec errors in tsc format, exits 1 and writes nothing", async () => {
     const dir = project({ "src/bad.ts": 'export async function bad(a: string, b: string) {\n  "use durable";\n  return a + b + Math.random();\n}\n' });
     const r = await durablec(dir, "build");

@@ -19,6 +19,7 @@ const PRODUCED_ELSEWHERE: Record<string, string> = {
   DUR5001: "cli.test.ts",
   DUR5003: "cli.test.ts",
   DUR5004: "cli.test.ts",
+  DUR5005: "cli.test.ts",
   DUR9001: "edit-set.test.ts",
   DUR9002: "diagnostics-docs.test.ts",
 };

@@ -50,7 +50,7 @@ describe("OutputWriter", () => {
     fs.writeFileSync(path.join(dir, "blocker"), "a file where a directory should be");
     writer.write(path.join(dir, "ok.js"), "ok");
     writer.write(path.join(dir, "blocker", "x.js"), "x");
-    expect(() => writer.commit()).toThrow(/cannot write the build's outputs: .*blocker/);
+    expect(() => writer.commit()).toThrow(/blocker/);
     expect(tree(dir)).toEqual({ blocker: "a file where a directory should be" });
     // The writer is usable again after a failure.
     writer.write(path.join(dir, "ok.js"), "ok");
