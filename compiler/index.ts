@@ -15,8 +15,8 @@ import { transformProject, type RewrittenFile } from "./compile.js";
 import type { BuildCache } from "./incremental.js";
 import { createDiagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { formatDiagnostics as formatWith, type FormatOptions } from "./diagnostics/format.js";
-import { emitProject } from "./emit/emit-project.js";
-import { OutputWriter } from "./emit/output-writer.js";
+import { emitProject, writeOutputs } from "./emit/emit-project.js";
+import { OutputWriter, OutputWriterStopped } from "./emit/output-writer.js";
 import type { Manifest } from "./emit/manifest.js";
 import { loadDurableConfig, parseDurableConfig, type DurableConfig } from "./project/config.js";
 import { loadProjectFromFiles, loadProjectFromTsconfig } from "./project/load-project.js";
@@ -97,21 +97,26 @@ export function compile(options: CompileOptions = {}): CompileResult {
   try {
     emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}), ...(writer ? { onOutput: (file: string, text: string) => writer.write(file, text) } : {}) });
   } catch (error) {
-    writer?.abort();
+    if (writer) discard(writer);
     throw error;
   }
   diagnostics.push(...emitted.diagnostics);
   if (hasErrors(diagnostics)) {
-    writer?.abort();
-    return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
-  }
-  try {
-    writer?.commit();
-  } catch (error) {
-    diagnostics.push(createDiagnostic("OutputNotWritten", { problem: (error as Error).message }));
+    if (writer) discard(writer);
     return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
   }
   const outputs = emitted.outputs;
+  try {
+    writer?.commit();
+  } catch (error) {
+    if (!(error instanceof OutputWriterStopped)) {
+      diagnostics.push(createDiagnostic("OutputNotWritten", { problem: (error as Error).message }));
+      return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
+    }
+    // The thread is gone, not the outputs: write them here (and start a new thread next time).
+    sharedWriter = undefined;
+    writeOutputs(outputs);
+  }
   cache?.pendingEmit.clear();
   return { ...base, diagnostics, outputs, outDir: emitted.outDir };
 }
@@ -120,6 +125,16 @@ let sharedWriter: OutputWriter | undefined;
 /** One writer thread per process (watch mode builds many times). */
 function outputWriter(): OutputWriter {
   return (sharedWriter ??= new OutputWriter());
+}
+
+/** Forgets what a failed build queued; a writer whose thread is gone is replaced next time. */
+function discard(writer: OutputWriter): void {
+  try {
+    writer.abort();
+  } catch (error) {
+    if (!(error instanceof OutputWriterStopped)) throw error;
+    sharedWriter = undefined;
+  }
 }
 
 export interface TransformOutput {

@@ -17,13 +17,15 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "
 export class OutputWriter {
   readonly #worker: Worker;
   readonly #replies: MessagePort;
-  readonly #flag = new Int32Array(new SharedArrayBuffer(4));
+  /** Slot 0: the thread answered (1); slot 1: the thread runs (1) or died (2); slot 2: messages it handled. */
+  readonly #flag = new Int32Array(new SharedArrayBuffer(12));
   #pending = 0;
+  #closed = false;
 
   constructor() {
     const { port1, port2 } = new MessageChannel();
     this.#replies = port1;
-    this.#worker = new Worker(`(${writerThread.toString()})()`, { eval: true, workerData: { flag: this.#flag, replies: port2 }, transferList: [port2] });
+    this.#worker = new Worker(WRITER_THREAD, { eval: true, workerData: { flag: this.#flag, replies: port2 }, transferList: [port2] });
     // Watch mode keeps one writer for the process; it must not keep the process alive.
     this.#worker.unref();
     this.#replies.unref();
@@ -35,7 +37,10 @@ export class OutputWriter {
     this.#worker.postMessage({ kind: "write", file, text });
   }
 
-  /** Renames every queued file into place; throws (after removing the temporaries) if a write failed. */
+  /**
+   * Renames every queued file into place; throws (after removing the temporaries) if a write
+   * failed, or `OutputWriterStopped` if the thread is gone (the caller still has the outputs).
+   */
   commit(): void {
     const reply = this.#finish("commit");
     if (reply.error) throw new Error(reply.error);
@@ -48,40 +53,68 @@ export class OutputWriter {
 
   /** Stops the worker thread (the writer cannot be used afterwards). */
   close(): Promise<number> {
+    this.#closed = true;
     return this.#worker.terminate();
   }
 
   #finish(kind: "commit" | "abort"): { error?: string } {
+    if (this.#closed) throw new OutputWriterStopped("it was closed");
     if (this.#pending === 0) return {};
     this.#pending = 0;
     Atomics.store(this.#flag, 0, 0);
     this.#worker.postMessage({ kind });
-    Atomics.wait(this.#flag, 0, 0);
+    // Waits as long as the thread makes progress (a large build's writes take seconds).
+    let progress = Atomics.load(this.#flag, 2);
+    let progressAt = performance.now();
+    while (Atomics.load(this.#flag, 0) === 0) {
+      Atomics.wait(this.#flag, 0, 0, 1000);
+      if (Atomics.load(this.#flag, 1) === 2) throw new OutputWriterStopped("it stopped on an unexpected error");
+      const now = Atomics.load(this.#flag, 2);
+      if (now !== progress) [progress, progressAt] = [now, performance.now()];
+      else if (performance.now() - progressAt > STALL_TIMEOUT_MS) throw new OutputWriterStopped(`it did nothing for ${STALL_TIMEOUT_MS / 1000} s`);
+    }
     const reply = receiveMessageOnPort(this.#replies);
-    if (!reply) throw new Error("the output writer stopped without answering");
+    if (!reply) throw new OutputWriterStopped("it answered nothing");
     return reply.message as { error?: string };
   }
 }
 
-/**
- * The worker thread's code (run with `eval`, so it needs no file of its own next to the compiled
- * module and works the same from sources under a test runner). Messages are handled in order, so
- * every write queued before a commit is on disk when the commit runs.
- */
-function writerThread(): void {
-  const { parentPort, workerData } = require("node:worker_threads") as typeof import("node:worker_threads");
-  const fs = require("node:fs") as typeof import("node:fs");
-  const path = require("node:path") as typeof import("node:path");
-  const { flag, replies } = workerData as { flag: Int32Array; replies: MessagePort };
-  const suffix = `.${process.pid}.durablec-tmp`;
-  /** Target → temporary name, in the order they were written. */
-  let staged = new Map<string, string>();
-  /** Directories that did not exist before this build, outermost first. */
-  let created: string[] = [];
-  const knownDirs = new Set<string>();
-  let failure: string | undefined;
+/** The writer's thread is gone: nothing was put in place. */
+export class OutputWriterStopped extends Error {
+  constructor(why: string) {
+    super(`the output writer thread is unusable: ${why}`);
+  }
+}
 
-  const write = (file: string, text: string) => {
+const STALL_TIMEOUT_MS = 30_000;
+
+/**
+ * The worker thread's code: plain JavaScript in a string, run with `eval`, so it needs no file of
+ * its own next to the compiled module and no tool that loads these sources (tsx, a test runner)
+ * can rewrite it into something that needs their helpers. Messages are handled in order, so every
+ * write queued before a commit is on disk when the commit runs. The shared flag says whether the
+ * thread runs or died and counts the messages it handled, so a waiting main thread never waits
+ * for a dead one.
+ */
+const WRITER_THREAD = `
+  const { parentPort, workerData } = require("node:worker_threads");
+  const fs = require("node:fs");
+  const path = require("node:path");
+  const { flag, replies } = workerData;
+  process.on("uncaughtException", () => {
+    Atomics.store(flag, 1, 2);
+    Atomics.notify(flag, 0);
+  });
+  Atomics.store(flag, 1, 1);
+  const suffix = \`.\${process.pid}.durablec-tmp\`;
+  /** Target → temporary name, in the order they were written. */
+  let staged = new Map();
+  /** Directories that did not exist before this build, outermost first. */
+  let created = [];
+  const knownDirs = new Set();
+  let failure;
+
+  const write = (file, text) => {
     const dir = path.dirname(file);
     if (!knownDirs.has(dir)) {
       const first = fs.mkdirSync(dir, { recursive: true });
@@ -102,7 +135,7 @@ function writerThread(): void {
       }
     }
   };
-  const reply = (message: { error?: string }) => {
+  const reply = (message) => {
     staged = new Map();
     created = [];
     // The next build checks again: the output directory may be removed between builds.
@@ -113,13 +146,14 @@ function writerThread(): void {
     Atomics.notify(flag, 0);
   };
 
-  parentPort!.on("message", (message: { kind: "write"; file: string; text: string } | { kind: "commit" | "abort" }) => {
+  parentPort.on("message", (message) => {
+    Atomics.add(flag, 2, 1);
     if (message.kind === "write") {
       if (failure) return;
       try {
         write(message.file, message.text);
       } catch (error) {
-        failure = (error as Error).message;
+        failure = error.message;
       }
       return;
     }
@@ -134,7 +168,7 @@ function writerThread(): void {
       reply({});
     } catch (error) {
       removeStaged();
-      reply({ error: (error as Error).message });
+      reply({ error: error.message });
     }
   });
-}
+`;

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
-import { OutputWriter } from "../../compiler/emit/output-writer.js";
+import { OutputWriter, OutputWriterStopped } from "../../compiler/emit/output-writer.js";
 
 const writer = new OutputWriter();
 afterAll(() => writer.close());
@@ -56,6 +56,14 @@ describe("OutputWriter", () => {
     writer.write(path.join(dir, "ok.js"), "ok");
     writer.commit();
     expect(tree(dir)).toEqual({ blocker: "a file where a directory should be", "ok.js": "ok" });
+  });
+
+  it("says so when its thread is gone, instead of waiting for it", async () => {
+    const gone = new OutputWriter();
+    gone.write(path.join(dir, "x.js"), "x");
+    await gone.close();
+    expect(() => gone.commit()).toThrow(OutputWriterStopped);
+    expect(tree(dir)).toEqual({});
   });
 
   it("does nothing on commit or abort when nothing was queued", () => {
