@@ -14,6 +14,7 @@ import { GeneratedNames, PASSES, type PassContext } from "./passes/index.js";
 import { defaultConfig, type DurableConfig } from "./project/config.js";
 import { fromTsDiagnostic } from "./project/load-project.js";
 import type { BuildCache } from "./incremental.js";
+import type { Timings } from "./timings.js";
 
 /** One file after the rewrites: text, a map back to the original, and the edits that made it. */
 export interface RewrittenFile {
@@ -45,6 +46,8 @@ export interface TransformProjectOptions {
   typeCheck?: boolean;
   /** Watch mode: results of the previous build, reused for files an edit cannot affect. */
   cache?: BuildCache;
+  /** Marks the end of TypeScript's check ("check") and of the analysis and rewrites ("analysis"). */
+  timings?: Timings;
 }
 
 /**
@@ -110,6 +113,7 @@ export function transformProject(project: Project, options: TransformProjectOpti
       cache?.tsDiagnostics.set(nameOf(file), found);
       tsDiagnostics.push(...found);
     }
+    options.timings?.mark("check");
     if (hasErrors(tsDiagnostics)) return { ...empty, diagnostics: tsDiagnostics };
   }
 
@@ -197,5 +201,6 @@ export function transformProject(project: Project, options: TransformProjectOpti
     const problem = error instanceof InternalCompilerError ? error.message : (error as Error).stack ?? String(error);
     return { diagnostics: [...diagnostics, createDiagnostic("InternalError", { problem })], files: new Map(), analyses, discovery, manifest };
   }
+  options.timings?.mark("analysis");
   return { diagnostics, files: rewritten, analyses, discovery, manifest };
 }

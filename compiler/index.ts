@@ -17,6 +17,7 @@ import { createDiagnostic, hasErrors, type Diagnostic } from "./diagnostics/diag
 import { formatDiagnostics as formatWith, type FormatOptions } from "./diagnostics/format.js";
 import { emitProject, writeOutputs } from "./emit/emit-project.js";
 import { OutputWriter, OutputWriterStopped } from "./emit/output-writer.js";
+import { Timings, type Phase } from "./timings.js";
 import type { Manifest } from "./emit/manifest.js";
 import { loadDurableConfig, parseDurableConfig, type DurableConfig } from "./project/config.js";
 import { loadProjectFromFiles, loadProjectFromTsconfig } from "./project/load-project.js";
@@ -61,10 +62,13 @@ export interface CompileResult {
   outDir?: string;
   rootDir: string;
   project?: Project;
+  /** Where the build spent its time: load, check, analysis, emit, write (those it reached). */
+  timings: Phase[];
 }
 
 /** Compiles a project: analysis, rewrites, emit. No output is written when there is any error. */
 export function compile(options: CompileOptions = {}): CompileResult {
+  const timings = new Timings();
   const cwd = process.cwd();
   // Started first: the thread is ready by the time the first file is emitted.
   const writer = (options.write ?? !options.files) && !options.noEmit ? outputWriter() : undefined;
@@ -73,7 +77,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
   else if (options.files && !options.tsconfig) loaded = loadProjectFromFiles(options.files, path.resolve(options.baseDir ?? cwd));
   else loaded = loadProjectFromTsconfig(options.tsconfig ?? path.join(cwd, "tsconfig.json"));
   const rootDir = loaded.rootDir;
-  const empty = { files: new Map(), manifest: { version: 1 as const, entries: {} }, outputs: new Map(), rootDir };
+  const empty = { files: new Map(), manifest: { version: 1 as const, entries: {} }, outputs: new Map(), rootDir, timings: timings.phases };
   if (hasErrors(loaded.diagnostics) || !loaded.project) return { ...empty, diagnostics: loaded.diagnostics };
 
   let config = options.config;
@@ -87,9 +91,10 @@ export function compile(options: CompileOptions = {}): CompileResult {
 
   const cache = options.cache;
   const project = loaded.project;
-  const transformed = transformProject(project, { rootDir, config, ...(cache ? { cache } : {}) });
+  timings.mark("load");
+  const transformed = transformProject(project, { rootDir, config, timings, ...(cache ? { cache } : {}) });
   diagnostics.push(...transformed.diagnostics);
-  const base = { files: transformed.files, manifest: transformed.manifest, rootDir, project };
+  const base = { files: transformed.files, manifest: transformed.manifest, rootDir, project, timings: timings.phases };
   if (hasErrors(diagnostics) || options.noEmit) return { ...base, diagnostics, outputs: new Map() };
 
   const only = cache?.pendingEmit;
@@ -100,6 +105,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
     if (writer) discard(writer);
     throw error;
   }
+  timings.mark("emit");
   diagnostics.push(...emitted.diagnostics);
   if (hasErrors(diagnostics)) {
     if (writer) discard(writer);
@@ -117,6 +123,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
     sharedWriter = undefined;
     writeOutputs(outputs);
   }
+  if (writer) timings.mark("write");
   cache?.pendingEmit.clear();
   return { ...base, diagnostics, outputs, outDir: emitted.outDir };
 }

@@ -2,12 +2,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Project } from "../project/ts-morph.js";
 import { BuildCache, compile, formatDiagnostics, refreshProject } from "../index.js";
+import { formatTimings } from "../timings.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { parseArgs, UsageError } from "./args.js";
 import { buildBundles } from "../bundle/build-bundles-command.js";
 import type { Command } from "./main.js";
 
-const HELP = `Usage: durablec build [-p tsconfig.json] [--outDir dir] [--watch] [--pretty] [--verify]
+const HELP = `Usage: durablec build [-p tsconfig.json] [--outDir dir] [--watch] [--pretty] [--verify] [--timings]
        durablec build --bundle [-p tsconfig.json] [--outDir dir] [--execution-timeout s] [--retention-days n]
 
 Compiles "use durable" functions into withDurableExecution handlers and emits the whole
@@ -21,6 +22,8 @@ Options:
   --pretty              show a code frame under each diagnostic
   --verify              also type-check the compiled code against the SDK's types
                         (slower; a failure is a durablec bug, reported as DUR9002)
+  --timings             print where the build spent its time (load, check, analysis,
+                        emit, write)
   --bundle              instead: one self-contained ESM bundle per entry for AWS Lambda
                         (<outDir>/<entry>/index.mjs + .map, default outDir dist/lambda), the
                         manifest, and an AWS SAM template.yaml (see docs/deploying.md)
@@ -41,6 +44,7 @@ export const build: Command = {
         watch: { value: false },
         pretty: { value: false },
         verify: { value: false },
+        timings: { value: false },
         bundle: { value: false },
         "execution-timeout": { value: true },
         "retention-days": { value: true },
@@ -74,6 +78,7 @@ export const build: Command = {
       if (!project) cache = new BuildCache();
       const result = compile({ tsconfig, ...(project ? { project, baseDir: path.dirname(tsconfig) } : {}), ...(watching ? { cache } : {}), ...(outDir ? { outDir: path.resolve(io.cwd, outDir) } : {}), ...(args.flags.has("verify") ? { verifyOutput: true } : {}), write: true });
       if (watching) project = result.project;
+      if (args.flags.has("timings")) io.out(formatTimings(result.timings));
       if (result.diagnostics.length) io.err(formatDiagnostics(result.diagnostics, { cwd: io.cwd, pretty }));
       const configError = result.diagnostics.some((d) => d.code.startsWith("DUR5") && d.category === "error");
       if (configError) return 2;

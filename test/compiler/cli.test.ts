@@ -146,6 +146,22 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
     expect(fs.existsSync(path.join(dir, "dist"))).toBe(false);
   });
 
+  it("--timings prints where the build spent its time, for failed builds too", async () => {
+    const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
+    const ok = await durablec(dir, "build", "--timings");
+    expect(ok.code).toBe(0);
+    const table = ok.stdout.split("\n").filter((l) => / ms$/.test(l) && !l.startsWith("durablec:"));
+    expect(table.map((l) => l.split(/\s+/)[0])).toEqual(["load", "check", "analysis", "emit", "write", "total"]);
+    const ms = table.map((l) => Number(/(\d+) ms$/.exec(l)![1]));
+    // Rounded phases add up to the rounded total, give or take the rounding of each.
+    expect(Math.abs(ms.at(-1)! - ms.slice(0, -1).reduce((a, b) => a + b, 0))).toBeLessThanOrEqual(3);
+    expect(ms.every((m) => Number.isFinite(m) && m >= 0)).toBe(true);
+    const bad = project({ "src/a.ts": 'export const x: number = "s";\n' });
+    const failed = await durablec(bad, "build", "--timings");
+    expect(failed.code).toBe(1);
+    expect(failed.stdout.split("\n").filter((l) => / ms$/.test(l)).map((l) => l.split(/\s+/)[0])).toEqual(["load", "check", "total"]);
+  });
+
   it("reports outputs it cannot write (DUR5005), exits 2 and leaves the output directory as it was", async () => {
     const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
     // A file where one output's directory should be: every other output is written, then nothing is kept.
