@@ -5,7 +5,7 @@ import type { RewrittenFile } from "../compile.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { lineAndColumn } from "../diagnostics/format.js";
 import { reshapeDeclarations } from "./declarations.js";
-import { isolatedEmitOptions, isolatedEmitPolicy, isolatedEmitProgram } from "./isolated-emit.js";
+import { isolatedEmitPolicy, isolatedEmitProgram } from "./isolated-emit.js";
 import type { Manifest } from "./manifest.js";
 import { chainSourceMaps, type RawSourceMap } from "./source-map.js";
 
@@ -102,7 +102,7 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   // The source map of a rewritten file maps the rewritten text: chained back to the original.
   const rewrittenOutput = (r: RewrittenFile) => relocator(base, outDir, options.rootDir, (file, text) => output(file, file.endsWith(".map") ? chainMap(text, r, base) : text));
   if (alone.length > 0) {
-    const program = isolatedEmitProgram(isolatedEmitOptions(oldProgram), alone.map((r) => ({ fileName: r.fileName, text: r.code })));
+    const program = isolatedEmitProgram(oldProgram, alone.map((r) => ({ fileName: r.fileName, text: r.code })));
     for (const r of alone) emitDiagnostics.push(...program.emit(sourceFileOf(program, r), rewrittenOutput(r)).diagnostics);
   }
   if (withTypes.length > 0) {

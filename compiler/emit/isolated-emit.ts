@@ -25,18 +25,13 @@ export function isolatedEmitPolicy(program: ts.Program): ((sf: ts.SourceFile) =>
 const policies = new WeakMap<ts.Program, ((sf: ts.SourceFile) => boolean) | undefined>();
 
 /**
- * Options of a program that emits files from their text alone with the outputs, paths and source
- * maps the analysed program would produce: nothing resolved, no lib, no type checking, and the
+ * A program over `files` (their texts as given) that emits them with the outputs, paths and
+ * source maps `analysed` would produce: nothing resolved, no lib, no type checking, and the
  * analysed program's output layout (its computed common source directory) pinned as `rootDir`.
  */
-export function isolatedEmitOptions(program: ts.Program): ts.CompilerOptions {
-  const { configFile: _configFile, ...options } = program.getCompilerOptions();
-  const commonSourceDirectory = (program as ts.Program & { getCommonSourceDirectory(): string }).getCommonSourceDirectory();
-  return { ...options, rootDir: commonSourceDirectory, noResolve: true, noLib: true, noCheck: true, types: [], declaration: false, declarationMap: false };
-}
-
-/** A program over `files` (their texts as given) with `isolatedEmitOptions`. */
-export function isolatedEmitProgram(options: ts.CompilerOptions, files: readonly { fileName: string; text: string }[]): ts.Program {
+export function isolatedEmitProgram(analysed: ts.Program, files: readonly { fileName: string; text: string }[]): ts.Program {
+  const commonSourceDirectory = (analysed as ts.Program & { getCommonSourceDirectory(): string }).getCommonSourceDirectory();
+  const options: ts.CompilerOptions = { ...analysed.getCompilerOptions(), rootDir: commonSourceDirectory, noResolve: true, noLib: true, noCheck: true, types: [], declaration: false, declarationMap: false };
   const texts = new Map(files.map((f) => [f.fileName, f.text]));
   const host = ts.createCompilerHost(options, true);
   const getSourceFile = host.getSourceFile.bind(host);

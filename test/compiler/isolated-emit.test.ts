@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { isolatedEmitOptions, isolatedEmitPolicy, isolatedEmitProgram } from "../../compiler/emit/isolated-emit.js";
+import { isolatedEmitPolicy, isolatedEmitProgram } from "../../compiler/emit/isolated-emit.js";
 import { loadProjectFromTsconfig } from "../../compiler/project/load-project.js";
 import type { ts } from "../../compiler/project/ts-morph.js";
 
@@ -62,7 +62,7 @@ function isolatedFiles(dir: string): string[] {
   const policy = isolatedEmitPolicy(program);
   if (!policy) return [];
   const sources = program.getSourceFiles().filter((sf) => sf.fileName.startsWith(path.join(dir, "src")) && policy(sf));
-  const alone = isolatedEmitProgram(isolatedEmitOptions(program), sources.map((sf) => ({ fileName: sf.fileName, text: sf.text })));
+  const alone = isolatedEmitProgram(program, sources.map((sf) => ({ fileName: sf.fileName, text: sf.text })));
   for (const sf of sources) {
     const expected = emitted(program, sf);
     expect(Object.keys(expected).length, sf.fileName).toBe(2);
