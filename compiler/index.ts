@@ -15,7 +15,7 @@ import { transformProject, type RewrittenFile } from "./compile.js";
 import type { BuildCache } from "./incremental.js";
 import { createDiagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { formatDiagnostics as formatWith, type FormatOptions } from "./diagnostics/format.js";
-import { emitProject, writeOutputs } from "./emit/emit-project.js";
+import { emitProject, transpileUnchangedFiles, writeOutputs } from "./emit/emit-project.js";
 import { OutputWriter, OutputWriterStopped } from "./emit/output-writer.js";
 import { Timings, type Phase } from "./timings.js";
 import type { Manifest } from "./emit/manifest.js";
@@ -92,6 +92,9 @@ export function compile(options: CompileOptions = {}): CompileResult {
   const cache = options.cache;
   const project = loaded.project;
   timings.mark("load");
+  // esbuild turns the files without durable code into JavaScript on another core while this one
+  // type-checks and analyses (watch mode knows what to emit only after the analysis).
+  const transpiled = options.noEmit || cache ? undefined : transpileUnchangedFiles(project);
   const transformed = transformProject(project, { rootDir, config, timings, ...(cache ? { cache } : {}) });
   diagnostics.push(...transformed.diagnostics);
   const base = { files: transformed.files, manifest: transformed.manifest, rootDir, project, timings: timings.phases };
@@ -100,7 +103,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
   const only = cache?.pendingEmit;
   let emitted;
   try {
-    emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}), ...(writer ? { onOutput: (file: string, text: string) => writer.write(file, text) } : {}) });
+    emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}), ...(transpiled ? { transpiled } : {}), ...(writer ? { onOutput: (file: string, text: string) => writer.write(file, text) } : {}) });
   } catch (error) {
     if (writer) discard(writer);
     throw error;
@@ -203,7 +206,7 @@ export { Codes, CodesByNumber, type DiagnosticCategory, type DiagnosticDefinitio
 export { type Diagnostic, hasErrors } from "./diagnostics/diagnostic.js";
 export { diagnosticMessage, formatErrorsBaseline } from "./diagnostics/format.js";
 export { assignStableNames } from "./naming/stable-names.js";
-export { DurableConfigSchema, parseDurableConfig, type DurableConfig } from "./project/config.js";
+export { durableConfigSchema, parseDurableConfig, type DurableConfig } from "./project/config.js";
 export type { Manifest, ManifestEntry, ManifestOperation } from "./emit/manifest.js";
 export { transformProject, type RewrittenFile, type TransformResult } from "./compile.js";
 export { BuildCache, refreshProject } from "./incremental.js";

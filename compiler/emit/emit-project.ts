@@ -5,9 +5,10 @@ import type { RewrittenFile } from "../compile.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { lineAndColumn } from "../diagnostics/format.js";
 import { reshapeDeclarations } from "./declarations.js";
-import { isolatedEmitPolicy, isolatedEmitProgram } from "./isolated-emit.js";
+import { isolatedEmit, transpiled } from "./isolated-emit.js";
 import type { Manifest } from "./manifest.js";
 import { chainSourceMaps, type RawSourceMap } from "./source-map.js";
+import { sharedTranspiler, type TranspileJob } from "./transpiler.js";
 
 export const MANIFEST_FILE = "durable.manifest.json";
 
@@ -28,6 +29,8 @@ export interface EmitOptions {
    * visible unless the result has no diagnostics.
    */
   onOutput?: (file: string, text: string) => void;
+  /** esbuild's JavaScript of unchanged files, started before the analysis (`transpileUnchangedFiles`). */
+  transpiled?: TranspileJob;
 }
 
 export interface EmitResult {
@@ -41,13 +44,16 @@ export interface EmitResult {
  * Emits ESM JavaScript, `.js.map` (chained back to the original source) and `.d.ts` for the
  * project, with the rewritten text of files that had durable code.
  *
- * Everything is emitted by the analysed program, whose type checker is already warm, except the
- * JavaScript of rewritten files: that comes from a second program sharing every unchanged source
- * file, with type checking off and the modules the rewrites import (the SDK, durablec/internal,
- * zod) left unresolved, so their declarations are never parsed. The `.d.ts` of a rewritten file is
- * the original file's declarations reshaped the way the rewrites reshape its durable functions
- * (emit/declarations.ts). `verifyOutput` type-checks the rewritten files against the real SDK
- * types first, which costs a program with every SDK declaration in it.
+ * The JavaScript of a file that needs no type information comes from esbuild, on another thread,
+ * while this one emits declarations (isolated-emit.ts, transpiler.ts). TypeScript's analysed
+ * program, whose type checker is already warm, emits every declaration file and the JavaScript of
+ * the other unchanged files; the JavaScript of the other rewritten files comes from a second
+ * program sharing every unchanged source file, with type checking off and the modules the
+ * rewrites import (the SDK, durablec/internal, zod) left unresolved, so their declarations are
+ * never parsed. The `.d.ts` of a rewritten file is the original file's declarations reshaped the
+ * way the rewrites reshape its durable functions (emit/declarations.ts). `verifyOutput`
+ * type-checks the rewritten files against the real SDK types first, which costs a program with
+ * every SDK declaration in it.
  */
 export function emitProject(project: Project, rewritten: ReadonlyMap<string, RewrittenFile>, options: EmitOptions): EmitResult {
   const oldProgram = project.getProgram().compilerObject;
@@ -70,25 +76,30 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
     onOutput?.(file, text);
   };
   const relocate = relocator(base, outDir, options.rootDir, output);
+  // The source map of a rewritten file maps the rewritten text: chained back to the original.
+  const rewrittenOutput = (r: RewrittenFile) => relocator(base, outDir, options.rootDir, (file, text) => output(file, file.endsWith(".map") ? chainMap(text, r, base) : text));
 
   const emitDiagnostics: ts.Diagnostic[] = [];
   const internal: Diagnostic[] = [];
   const rootNames = new Set(oldProgram.getRootFileNames().map((f) => path.normalize(f)));
   const wanted = (fileName: string) => rootNames.has(fileName) && (!options.only || options.only.has(fileName));
-  // Rewritten files whose original needs no type information have their JavaScript emitted from
-  // their text alone (isolated-emit.ts): a program of just those files, with no lib and no second
-  // type checker over the whole project; the others by a program that knows the user's modules.
-  const rewrittenToEmit = [...byName.values()].filter((r) => wanted(path.normalize(r.fileName)));
-  const policy = rewrittenToEmit.length > 0 ? isolatedEmitPolicy(oldProgram) : undefined;
-  const alone = policy ? rewrittenToEmit.filter((r) => policy(oldProgram.getSourceFile(r.fileName)!)) : [];
-  const withTypes = rewrittenToEmit.filter((r) => !alone.includes(r));
+  const sources = oldProgram.getSourceFiles().filter((sf) => !sf.isDeclarationFile && wanted(path.normalize(sf.fileName)));
 
-  for (const sf of oldProgram.getSourceFiles()) {
+  // esbuild's work: what compile() started early, and a job for the rest (rewritten files among
+  // them) that runs while this thread emits declarations.
+  const isolated = isolatedEmit(oldProgram);
+  const byEsbuild = new Set(isolated ? sources.filter((sf) => isolated.accepts(sf)) : []);
+  const early = options.transpiled;
+  const late = (sf: ts.SourceFile) => byName.has(path.normalize(sf.fileName)) || !early?.files.has(sf.fileName);
+  const lateInputs = [...byEsbuild].filter(late).map((sf) => isolated!.input(sf.fileName, byName.get(path.normalize(sf.fileName))?.code ?? sf.text));
+  const job = lateInputs.length > 0 ? sharedTranspiler().transpile(lateInputs, isolated!.options) : undefined;
+
+  for (const sf of sources) {
     const fileName = path.normalize(sf.fileName);
-    if (sf.isDeclarationFile || !wanted(fileName)) continue;
     const r = byName.get(fileName);
     if (!r) {
-      emitDiagnostics.push(...oldProgram.emit(sf, relocate).diagnostics);
+      if (!byEsbuild.has(sf)) emitDiagnostics.push(...oldProgram.emit(sf, relocate).diagnostics);
+      else if (base.declaration) emitDiagnostics.push(...oldProgram.emit(sf, relocate, undefined, true).diagnostics);
       continue;
     }
     if (base.declaration) {
@@ -99,11 +110,16 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
     }
   }
 
-  // The source map of a rewritten file maps the rewritten text: chained back to the original.
-  const rewrittenOutput = (r: RewrittenFile) => relocator(base, outDir, options.rootDir, (file, text) => output(file, file.endsWith(".map") ? chainMap(text, r, base) : text));
-  if (alone.length > 0) {
-    const program = isolatedEmitProgram(oldProgram, alone.map((r) => ({ fileName: r.fileName, text: r.code })));
-    for (const r of alone) emitDiagnostics.push(...program.emit(sourceFileOf(program, r), rewrittenOutput(r)).diagnostics);
+  // esbuild's results; a file it refused (or a thread that is gone) is emitted by TypeScript.
+  const withTypes = [...byName.values()].filter((r) => wanted(path.normalize(r.fileName)) && !byEsbuild.has(oldProgram.getSourceFile(r.fileName)!));
+  for (const sf of byEsbuild) {
+    const r = byName.get(path.normalize(sf.fileName));
+    const result = (late(sf) ? job : early)?.results()?.get(sf.fileName);
+    if (transpiled(result)) {
+      const write = r ? rewrittenOutput(r) : relocate;
+      for (const [file, text] of isolated!.outputs(sf.fileName, result)) write(file, text, false);
+    } else if (r) withTypes.push(r);
+    else emitDiagnostics.push(...oldProgram.emit(sf, javaScriptOnly(relocate)).diagnostics);
   }
   if (withTypes.length > 0) {
     const program = javaScriptProgram(oldProgram, byName, lightPrograms.get(project));
@@ -115,6 +131,30 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
 
   output(path.join(outDir, MANIFEST_FILE), JSON.stringify(options.manifest, null, 2) + "\n");
   return { diagnostics, outputs, outDir };
+}
+
+/**
+ * Starts esbuild on the project's files that will most likely be emitted as they are (those
+ * without "use durable" in their text), before the type check: by the time the build emits, their
+ * JavaScript is ready. `emitProject` uses what it can of it (`EmitOptions.transpiled`).
+ */
+export function transpileUnchangedFiles(project: Project): TranspileJob | undefined {
+  const program = project.getProgram().compilerObject;
+  const isolated = isolatedEmit(program);
+  if (!isolated) return undefined;
+  const roots = new Set(program.getRootFileNames().map((f) => path.normalize(f)));
+  const files = program.getSourceFiles().filter((sf) => roots.has(path.normalize(sf.fileName)) && isolated.candidate(sf) && !sf.text.includes("use durable"));
+  return sharedTranspiler().transpile(
+    files.map((sf) => isolated.input(sf.fileName, sf.text)),
+    isolated.options,
+  );
+}
+
+/** `write` for the JavaScript and its map only (the declarations were emitted already). */
+function javaScriptOnly(write: ts.WriteFileCallback): ts.WriteFileCallback {
+  return (fileName, ...rest) => {
+    if (!/\.d\.[cm]?ts(\.map)?$/.test(fileName)) write(fileName, ...rest);
+  };
 }
 
 /** The rewritten file in `program` (emitting `undefined` would emit every file). */

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
-import { z } from "zod";
+import type * as Zod from "zod";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 
 /** An HTTP field name (RFC 9110 token). */
@@ -21,46 +22,58 @@ export const DEFAULT_IDEMPOTENCY_HEADER = "Idempotency-Key";
  * function, or `Class.method`, or `*` for every function of the module.
  * `{ "idempotency": { "fetchHeader": true } }` adds an `Idempotency-Key` header to effectful `fetch` calls.
  */
-export const DurableConfigSchema = z
-  .object({
-    effects: z
-      .object({
-        deterministic: z.array(z.string().regex(/^[^#]+#[\w$.*]+$/, "expected '<module>#<name>'")).default([]),
-        effectful: z.array(z.string().regex(/^[^#]+#[\w$.*]+$/, "expected '<module>#<name>'")).default([]),
-      })
-      .strict()
-      .default({ deterministic: [], effectful: [] }),
-    /** Default `maxConcurrency` of loops compiled to `context.map` (LANGUAGE §3.3); 1 keeps source order. */
-    loops: z
-      .object({ concurrency: z.union([z.number().int().positive(), z.literal("unbounded")]).optional() })
-      .strict()
-      .optional(),
-    /** Retries of compiled effect steps (transient failures only); delays in seconds. */
-    retry: z
-      .object({
-        attempts: z.number().int().min(1).optional(),
-        initialDelaySeconds: z.number().positive().optional(),
-        maxDelaySeconds: z.number().positive().optional(),
-        backoffRate: z.number().min(1).optional(),
-      })
-      .strict()
-      .optional(),
-    /**
-     * `fetchHeader`: send the idempotency key of a `fetch` with a method other than GET, HEAD and
-     * OPTIONS as an HTTP header; `true` names it `Idempotency-Key`, a string names it (off by default).
-     */
-    idempotency: z
-      .object({
-        fetchHeader: z
-          .union([z.boolean(), z.string().regex(HTTP_HEADER_NAME, "not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, no spaces)")], {
-            error: 'expected true, false or an HTTP header name such as "Idempotency-Key"',
-          })
-          .optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+export function durableConfigSchema() {
+  return (schema ??= configSchema(createRequire(import.meta.url)("zod") as typeof Zod));
+}
+
+/**
+ * zod is loaded only to validate a config file: most projects have none, and its 95 modules cost
+ * ~65 ms of every build's start-up.
+ */
+let schema: ReturnType<typeof configSchema> | undefined;
+
+function configSchema({ z }: typeof Zod) {
+  return z
+    .object({
+      effects: z
+        .object({
+          deterministic: z.array(z.string().regex(/^[^#]+#[\w$.*]+$/, "expected '<module>#<name>'")).default([]),
+          effectful: z.array(z.string().regex(/^[^#]+#[\w$.*]+$/, "expected '<module>#<name>'")).default([]),
+        })
+        .strict()
+        .default({ deterministic: [], effectful: [] }),
+      /** Default `maxConcurrency` of loops compiled to `context.map` (LANGUAGE §3.3); 1 keeps source order. */
+      loops: z
+        .object({ concurrency: z.union([z.number().int().positive(), z.literal("unbounded")]).optional() })
+        .strict()
+        .optional(),
+      /** Retries of compiled effect steps (transient failures only); delays in seconds. */
+      retry: z
+        .object({
+          attempts: z.number().int().min(1).optional(),
+          initialDelaySeconds: z.number().positive().optional(),
+          maxDelaySeconds: z.number().positive().optional(),
+          backoffRate: z.number().min(1).optional(),
+        })
+        .strict()
+        .optional(),
+      /**
+       * `fetchHeader`: send the idempotency key of a `fetch` with a method other than GET, HEAD and
+       * OPTIONS as an HTTP header; `true` names it `Idempotency-Key`, a string names it (off by default).
+       */
+      idempotency: z
+        .object({
+          fetchHeader: z
+            .union([z.boolean(), z.string().regex(HTTP_HEADER_NAME, "not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, no spaces)")], {
+              error: 'expected true, false or an HTTP header name such as "Idempotency-Key"',
+            })
+            .optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict();
+}
 
 /** The header a `fetch` carries its idempotency key in, or undefined when the project does not ask for one. */
 export function fetchIdempotencyHeader(config: DurableConfig): string | undefined {
@@ -69,7 +82,7 @@ export function fetchIdempotencyHeader(config: DurableConfig): string | undefine
   return typeof header === "string" ? header : undefined;
 }
 
-export type DurableConfig = z.infer<typeof DurableConfigSchema>;
+export type DurableConfig = Zod.infer<ReturnType<typeof configSchema>>;
 
 export const CONFIG_FILE_NAME = "durable.config.json";
 
@@ -95,7 +108,7 @@ export function parseDurableConfig(text: string, file: string): { config: Durabl
       diagnostics: [createDiagnostic("InvalidConfig", { problem: `not valid JSON (${(error as Error).message})` }, { file, start: 0, length: 1 })],
     };
   }
-  const result = DurableConfigSchema.safeParse(json);
+  const result = durableConfigSchema().safeParse(json);
   if (!result.success) {
     const problem = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
     return { config: defaultConfig(), file, diagnostics: [createDiagnostic("InvalidConfig", { problem }, { file, start: 0, length: 1 })] };

@@ -26,8 +26,10 @@ export declare namespace ts {
   export type Diagnostic = M.ts.Diagnostic;
   export type ModifierLike = M.ts.ModifierLike;
   export type Node = M.ts.Node;
+  export type ParsedCommandLine = M.ts.ParsedCommandLine;
   export type Program = M.ts.Program;
   export type PropertyAccessExpression = M.ts.PropertyAccessExpression;
+  export type ScriptTarget = M.ts.ScriptTarget;
   export type SourceFile = M.ts.SourceFile;
   export type Statement = M.ts.Statement;
   export type StringLiteralLike = M.ts.StringLiteralLike;

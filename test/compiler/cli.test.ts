@@ -111,7 +111,8 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
     // (Other passes may add a config argument after the step function.)
     expect(js).toContain('ctx.step("checkout/price", async () => price(order.items[0] ?? "")');
     expect(js).toContain('ctx.step("checkout/price#2", async () => price(order.items[1] ?? "")');
-    expect(js).toContain("export const checkout = withDurableExecution(");
+    expect(js).toContain("const checkout = withDurableExecution(");
+    expect(js).toMatch(/export \{\s*checkout,\s*checkout\$durable\s*\}/);
     expect(fs.readFileSync(path.join(out, "checkout.d.ts"), "utf8")).toContain("export declare const checkout: import(\"@aws/durable-execution-sdk-js\").DurableLambdaHandler;");
     const manifest = JSON.parse(fs.readFileSync(path.join(out, "durable.manifest.json"), "utf8"));
     expect(manifest.entries.checkout.operations.map((o: { name: string; line: number }) => [o.name, o.line])).toEqual([
@@ -280,7 +281,7 @@ export const greet = async name => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const js = fs.readFileSync(path.join(dir, "dist", "greet.js"), "utf8");
-    expect(js).toContain("export const greet$durable = async (ctx, name) => {");
+    expect(js).toContain("const greet$durable = async (ctx, name) => {");
     const { createRuntime, VirtualClock } = await import("../../runtime/index.js");
     const mod = await import(pathToFileURL(path.join(dir, "dist", "greet.js")).href);
     const rt = createRuntime({ clock: new VirtualClock() });

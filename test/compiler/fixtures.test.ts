@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RewrittenFile, TransformResult } from "../../compiler/compile.js";
 import { formatErrorsBaseline, formatDiagnostics } from "../../compiler/diagnostics/format.js";
 import { compiledProgram, emitProject } from "../../compiler/emit/emit-project.js";
-import { isolatedEmitPolicy } from "../../compiler/emit/isolated-emit.js";
+import { isolatedEmit } from "../../compiler/emit/isolated-emit.js";
 import { decodeMappings, type DecodedMappings } from "../../compiler/emit/source-map.js";
 import { lineAndColumn } from "../../compiler/diagnostics/format.js";
 import { compileFixture, fixturesProject, FIXTURES, listFixtures, type Fixture } from "./fixture-runner.js";
+import { moduleLinkage } from "./module-linkage.js";
 
 const fixtures = listFixtures();
 const results = new Map<string, TransformResult>();
@@ -132,24 +133,28 @@ describe("compiler fixtures", { timeout: 180_000 }, () => {
       expect(compared).toBeGreaterThan(100);
     });
 
-    it("emits rewritten files from their text alone exactly as a program that knows the user's modules", () => {
-      // Files whose JavaScript needs no type information skip the module-resolving program
-      // (emit/isolated-emit.ts). A const enum anywhere turns that off: both emits must agree.
+    it("emits rewritten files with esbuild, linked to other modules exactly as the typed program's emit", () => {
+      // Files whose JavaScript needs no type information are emitted by esbuild
+      // (emit/isolated-emit.ts); run-fixtures.test.ts runs them. A const enum anywhere turns that
+      // off: both emits must import and export the same bindings and map to the same source.
       const project = fixturesProject();
       const outDir = path.join(FIXTURES, "..", "..", "..", ".tmp", "fixtures-isolated-emit");
       const program = project.getProgram().compilerObject;
-      const policy = isolatedEmitPolicy(program)!;
-      const alone = [...allRewritten.values()].filter((r) => policy(program.getSourceFile(r.fileName)!));
+      const isolated = isolatedEmit(program)!;
+      const alone = [...allRewritten.values()].filter((r) => isolated.accepts(program.getSourceFile(r.fileName)!));
       expect(alone.length).toBeGreaterThan(100);
-      const isolated = emitProject(project, allRewritten, { rootDir: FIXTURES, outDir, manifest: { version: 1, entries: {} } });
+      const byEsbuild = emitProject(project, allRewritten, { rootDir: FIXTURES, outDir, manifest: { version: 1, entries: {} } });
       const forcing = project.createSourceFile(path.join(FIXTURES, "_shared", "__typed_emit__.ts"), "export const enum Forces {\n  TypedEmit = 1,\n}\n");
       try {
-        expect(isolatedEmitPolicy(project.getProgram().compilerObject)).toBeUndefined();
+        expect(isolatedEmit(project.getProgram().compilerObject)).toBeUndefined();
         const typed = emitProject(project, allRewritten, { rootDir: FIXTURES, outDir, manifest: { version: 1, entries: {} } });
         for (const r of alone) {
           const js = path.join(outDir, path.relative(FIXTURES, r.fileName)).replace(/\.ts$/, ".js");
-          expect(isolated.outputs.get(js), r.fileName).toBe(typed.outputs.get(js));
-          expect(isolated.outputs.get(`${js}.map`), r.fileName).toBe(typed.outputs.get(`${js}.map`));
+          const [ours, theirs] = [byEsbuild.outputs.get(js)!, typed.outputs.get(js)!];
+          expect(ours, r.fileName).not.toBe(theirs);
+          expect(moduleLinkage(ours), r.fileName).toEqual(moduleLinkage(theirs));
+          const [ourMap, theirMap] = [JSON.parse(byEsbuild.outputs.get(`${js}.map`)!), JSON.parse(typed.outputs.get(`${js}.map`)!)];
+          expect({ file: ourMap.file, sources: ourMap.sources }, r.fileName).toEqual({ file: theirMap.file, sources: theirMap.sources });
         }
       } finally {
         project.removeSourceFile(forcing);

@@ -1,16 +1,22 @@
 /**
- * Rewritten files whose JavaScript needs no type information are emitted from their text alone
- * (compiler/emit/isolated-emit.ts): for every file the policy accepts, that emit must be byte for
- * byte what the type-checked program emits, and every file where types could change the output
- * must be refused. (test/compiler/fixtures.test.ts checks the same over every rewritten fixture.)
+ * Files whose JavaScript needs no type information are emitted by esbuild from their text alone
+ * (compiler/emit/isolated-emit.ts, transpiler.ts). Every file the policy accepts must link to
+ * other modules exactly as TypeScript's emit of it does (test/compiler/module-linkage.ts), map to
+ * the same source, and behave the same when run; every file where types could change the output
+ * must be refused and emitted by TypeScript. (run-fixtures.test.ts runs esbuild's output of every
+ * compiled fixture.)
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
-import { isolatedEmitPolicy, isolatedEmitProgram } from "../../compiler/emit/isolated-emit.js";
+import { pathToFileURL } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { emitProject, writeOutputs } from "../../compiler/emit/emit-project.js";
+import { isolatedEmit } from "../../compiler/emit/isolated-emit.js";
+import { Transpiler } from "../../compiler/emit/transpiler.js";
 import { loadProjectFromTsconfig } from "../../compiler/project/load-project.js";
 import type { ts } from "../../compiler/project/ts-morph.js";
+import { moduleLinkage } from "./module-linkage.js";
 
 const FILES: Record<string, string> = {
   "types.ts": "export interface Thing { id: string }\nexport type Id = string;\n",
@@ -44,36 +50,135 @@ function project(files: Record<string, string>, options: Record<string, unknown>
   return dir;
 }
 
-/** JavaScript and source map of `sf` as `program` emits them. */
-function emitted(program: ts.Program, sf: ts.SourceFile): Record<string, string> {
-  const out: Record<string, string> = {};
+/** TypeScript's own JavaScript and source map of `sf` (file name → text). */
+function typeScriptEmit(program: ts.Program, sf: ts.SourceFile): Map<string, string> {
+  const out = new Map<string, string>();
   program.emit(sf, (file, text) => {
-    if (!/\.d\.[cm]?ts$/.test(file)) out[path.basename(file)] = text;
+    if (!/\.d\.[cm]?ts$/.test(file)) out.set(path.resolve(file), text);
   });
   return out;
 }
 
-/** The files the policy accepts, each checked against the type-checked program's own emit. */
-function isolatedFiles(dir: string): string[] {
+/** Loads the project in `dir`, emits it, and checks every file esbuild emitted against TypeScript's emit of it. */
+function build(dir: string, options: { transpiled?: (program: ts.Program) => Parameters<typeof emitProject>[2]["transpiled"] } = {}) {
   const loaded = loadProjectFromTsconfig(path.join(dir, "tsconfig.json"));
   expect(loaded.diagnostics).toEqual([]);
   const program = loaded.project.getProgram().compilerObject;
   expect(program.getSemanticDiagnostics()).toEqual([]);
-  const policy = isolatedEmitPolicy(program);
-  if (!policy) return [];
-  const sources = program.getSourceFiles().filter((sf) => sf.fileName.startsWith(path.join(dir, "src")) && policy(sf));
-  const alone = isolatedEmitProgram(program, sources.map((sf) => ({ fileName: sf.fileName, text: sf.text })));
+  const transpiled = options.transpiled?.(program);
+  const emitted = emitProject(loaded.project, new Map(), { rootDir: dir, manifest: { version: 1, entries: {} }, ...(transpiled ? { transpiled } : {}) });
+  expect(emitted.diagnostics).toEqual([]);
+  const sources = program.getSourceFiles().filter((sf) => sf.fileName.startsWith(path.join(dir, "src")));
+  const isolated = isolatedEmit(program);
+  const accepted = sources.filter((sf) => isolated?.accepts(sf));
+  const formats = new Map<string, "esbuild" | "typescript">();
   for (const sf of sources) {
-    const expected = emitted(program, sf);
-    expect(Object.keys(expected).length, sf.fileName).toBe(2);
-    expect(emitted(alone, alone.getSourceFile(sf.fileName)!), sf.fileName).toEqual(expected);
+    const expected = typeScriptEmit(program, sf);
+    for (const [file, text] of expected) {
+      const actual = emitted.outputs.get(file);
+      expect(actual, file).toBeDefined();
+      if (file.endsWith(".map")) {
+        const [a, e] = [JSON.parse(actual!), JSON.parse(text)];
+        expect({ file: a.file, sources: a.sources }, file).toEqual({ file: e.file, sources: e.sources });
+      } else {
+        expect(moduleLinkage(actual!), file).toEqual(moduleLinkage(text));
+        expect(actual!.endsWith(text.slice(text.lastIndexOf("\n//# sourceMappingURL=") + 1)), file).toBe(true);
+        formats.set(path.relative(path.join(dir, "src"), sf.fileName), actual === text ? "typescript" : "esbuild");
+      }
+    }
   }
-  return sources.map((sf) => path.relative(path.join(dir, "src"), sf.fileName)).sort();
+  return { emitted, program, accepted: accepted.map((sf) => path.relative(path.join(dir, "src"), sf.fileName)).sort(), formats };
 }
 
+/** The files the policy accepts, each checked against TypeScript's emit of it. */
+function isolatedFiles(dir: string): string[] {
+  return build(dir).accepted;
+}
+
+/** Every runtime export of every module (names, kinds, primitive values, what default functions return), by file name. */
+async function runtimeShape(files: readonly string[]): Promise<Record<string, unknown>> {
+  const shape: Record<string, unknown> = {};
+  for (const file of files) {
+    const ns = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    shape[path.basename(file)] = Object.fromEntries(Object.entries(ns).map(([k, v]) => [k, typeof v === "function" ? `function/${v.length}${k === "default" ? `=${(v as () => unknown)()}` : ""}` : v]));
+  }
+  return shape;
+}
+
+const closed: Transpiler[] = [];
+afterAll(async () => {
+  for (const t of closed) await t.close();
+});
+
 describe("isolated JavaScript emit", () => {
-  it("takes only files whose output cannot depend on other files, and emits exactly what the program emits", () => {
-    expect(isolatedFiles(project(FILES, { experimentalDecorators: false }))).toEqual(ISOLATED);
+  it("takes only files whose output cannot depend on other files; esbuild's emit of them links and runs like TypeScript's", async () => {
+    const dir = project(FILES, { experimentalDecorators: false });
+    const { emitted, program, accepted, formats } = build(dir);
+    expect(accepted).toEqual(ISOLATED);
+    for (const [file, format] of formats) expect(`${file}: ${format}`).toBe(`${file}: ${ISOLATED.includes(file) ? "esbuild" : "typescript"}`);
+    // Both builds, run: every module exports the same names, kinds and values.
+    writeOutputs(emitted.outputs);
+    const tscOut = new Map<string, string>();
+    for (const sf of program.getSourceFiles().filter((f) => f.fileName.startsWith(path.join(dir, "src")))) {
+      for (const [file, text] of typeScriptEmit(program, sf)) tscOut.set(file.replace(`${path.sep}dist${path.sep}`, `${path.sep}tsc-dist${path.sep}`), text);
+    }
+    writeOutputs(tscOut);
+    const modules = [...emitted.outputs.keys()].filter((f) => /\.[cm]?js$/.test(f));
+    expect(modules).toHaveLength(Object.keys(FILES).length);
+    const ours = await runtimeShape(modules);
+    expect(ours["values.js"]).toEqual({ default: "function/0=2", unused: 1, used: 2 });
+    expect(ours).toEqual(await runtimeShape(modules.map((f) => f.replace(`${path.sep}dist${path.sep}`, `${path.sep}tsc-dist${path.sep}`))));
+  });
+
+  it("keeps the class field semantics of the target (useDefineForClassFields)", async () => {
+    const files = {
+      // A field without initializer is an own property only with [[Define]] semantics.
+      "fields.ts": "export class C {\n  x?: number;\n}\nexport const seen = \"x\" in new C();\n",
+    };
+    for (const [target, expected] of [["ES2020", false], ["ES2022", true]] as const) {
+      const dir = project(files, { target });
+      const { emitted, formats } = build(dir);
+      expect(formats.get("fields.ts")).toBe("esbuild");
+      writeOutputs(emitted.outputs);
+      const js = [...emitted.outputs.keys()].find((f) => f.endsWith("fields.js"))!;
+      const { seen } = (await import(pathToFileURL(js).href)) as { seen: boolean };
+      expect(`${target}: ${seen}`).toBe(`${target}: ${expected}`);
+    }
+  });
+
+  it("emits with TypeScript a file esbuild refuses (top-level await below ES2022)", () => {
+    const dir = project({ "tla.ts": "export const v = await Promise.resolve(1);\n", "plain.ts": "export const p = 1;\n" }, { target: "ES2017", module: "ESNext", moduleResolution: "Bundler" });
+    const { accepted, formats } = build(dir);
+    expect(accepted).toEqual(["plain.ts", "tla.ts"]);
+    expect(Object.fromEntries(formats)).toEqual({ "plain.ts": "esbuild", "tla.ts": "typescript" });
+  });
+
+  it("emits with TypeScript when the transpiler's thread is gone", async () => {
+    const dead = new Transpiler();
+    await dead.close();
+    const { formats } = build(project({ "a.ts": "export const a = 1;\n", "b.ts": 'import { a } from "./a.js";\nexport const b: number = a + 1;\n' }), {
+      transpiled: (program) => {
+        const isolated = isolatedEmit(program)!;
+        const sources = program.getSourceFiles().filter((sf) => isolated.candidate(sf));
+        return dead.transpile(sources.map((sf) => isolated.input(sf.fileName, sf.text)), isolated.options);
+      },
+    });
+    expect(Object.fromEntries(formats)).toEqual({ "a.ts": "typescript", "b.ts": "typescript" });
+  });
+
+  it("uses the JavaScript a job started before the analysis produced", () => {
+    const early = new Transpiler();
+    closed.push(early);
+    let job: ReturnType<Transpiler["transpile"]> | undefined;
+    const { formats } = build(project({ "a.ts": "export const a = 1;\n" }), {
+      transpiled: (program) => {
+        const isolated = isolatedEmit(program)!;
+        const sources = program.getSourceFiles().filter((sf) => isolated.candidate(sf));
+        return (job = early.transpile(sources.map((sf) => isolated.input(sf.fileName, sf.text)), isolated.options));
+      },
+    });
+    expect(Object.fromEntries(formats)).toEqual({ "a.ts": "esbuild" });
+    expect([...job!.results()!.keys()].map((f) => path.basename(f))).toEqual(["a.ts"]);
   });
 
   it("takes nothing when a const enum exists anywhere, or decorator metadata is on", () => {
