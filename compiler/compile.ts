@@ -48,6 +48,11 @@ export interface TransformProjectOptions {
   cache?: BuildCache;
   /** Marks the end of TypeScript's check ("check") and of the analysis and rewrites ("analysis"). */
   timings?: Timings;
+  /**
+   * Called after TypeScript checked each file: compile() hands esbuild's finished outputs to the
+   * writer thread from there, so that writing them overlaps the check.
+   */
+  onFileChecked?: () => void;
 }
 
 /**
@@ -112,6 +117,7 @@ export function transformProject(project: Project, options: TransformProjectOpti
       const found = syntactic.length ? syntactic : program.getSemanticDiagnostics(sf).map(fromTsDiagnostic);
       cache?.tsDiagnostics.set(nameOf(file), found);
       tsDiagnostics.push(...found);
+      options.onFileChecked?.();
     }
     options.timings?.mark("check");
     if (hasErrors(tsDiagnostics)) return { ...empty, diagnostics: tsDiagnostics };

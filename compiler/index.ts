@@ -94,11 +94,17 @@ export function compile(options: CompileOptions = {}): CompileResult {
   timings.mark("load");
   // esbuild turns the files without durable code into JavaScript on another core while this one
   // type-checks and analyses (watch mode knows what to emit only after the analysis).
-  const transpiled = options.noEmit || cache ? undefined : transpileUnchangedFiles(project);
-  const transformed = transformProject(project, { rootDir, config, timings, ...(cache ? { cache } : {}) });
+  const transpiled = options.noEmit || cache ? undefined : transpileUnchangedFiles(project, { rootDir, ...(options.outDir ? { outDir: options.outDir } : {}) });
+  // Their outputs go to the writer thread as soon as esbuild is done, while the check goes on.
+  const onFileChecked = transpiled && writer ? () => transpiled.handOver((file, text) => writer.write(file, text)) : undefined;
+  const transformed = transformProject(project, { rootDir, config, timings, ...(cache ? { cache } : {}), ...(onFileChecked ? { onFileChecked } : {}) });
   diagnostics.push(...transformed.diagnostics);
   const base = { files: transformed.files, manifest: transformed.manifest, rootDir, project, timings: timings.phases };
-  if (hasErrors(diagnostics) || options.noEmit) return { ...base, diagnostics, outputs: new Map() };
+  if (hasErrors(diagnostics) || options.noEmit) {
+    // Outputs handed to the writer during the check are not put in place.
+    if (writer) discard(writer);
+    return { ...base, diagnostics, outputs: new Map() };
+  }
 
   const only = cache?.pendingEmit;
   let emitted;

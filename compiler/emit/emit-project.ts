@@ -8,7 +8,7 @@ import { reshapeDeclarations } from "./declarations.js";
 import { isolatedEmit, transpiled } from "./isolated-emit.js";
 import type { Manifest } from "./manifest.js";
 import { chainSourceMaps, type RawSourceMap } from "./source-map.js";
-import { sharedTranspiler, type TranspileJob } from "./transpiler.js";
+import { sharedTranspiler, type TranspileJob, type Transpiled } from "./transpiler.js";
 
 export const MANIFEST_FILE = "durable.manifest.json";
 
@@ -30,7 +30,7 @@ export interface EmitOptions {
    */
   onOutput?: (file: string, text: string) => void;
   /** esbuild's JavaScript of unchanged files, started before the analysis (`transpileUnchangedFiles`). */
-  transpiled?: TranspileJob;
+  transpiled?: EarlyTranspile;
 }
 
 export interface EmitResult {
@@ -85,14 +85,37 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   const wanted = (fileName: string) => rootNames.has(fileName) && (!options.only || options.only.has(fileName));
   const sources = oldProgram.getSourceFiles().filter((sf) => !sf.isDeclarationFile && wanted(path.normalize(sf.fileName)));
 
-  // esbuild's work: what compile() started early, and a job for the rest (rewritten files among
-  // them) that runs while this thread emits declarations.
+  // esbuild's work: what compile() started early (ready by now: its outputs go to the writer
+  // first), and a job for the rest (rewritten files among them) that runs while this thread
+  // emits declarations. A file esbuild refused, or a thread that is gone, is emitted by TypeScript.
   const isolated = isolatedEmit(oldProgram);
   const byEsbuild = new Set(isolated ? sources.filter((sf) => isolated.accepts(sf)) : []);
   const early = options.transpiled;
-  const late = (sf: ts.SourceFile) => byName.has(path.normalize(sf.fileName)) || !early?.files.has(sf.fileName);
-  const lateInputs = [...byEsbuild].filter(late).map((sf) => isolated!.input(sf.fileName, byName.get(path.normalize(sf.fileName))?.code ?? sf.text));
+  const isLate = (sf: ts.SourceFile) => byName.has(path.normalize(sf.fileName)) || !early?.job.files.has(sf.fileName);
+  const late = [...byEsbuild].filter(isLate);
+  const lateInputs = late.map((sf) => isolated!.input(sf.fileName, byName.get(path.normalize(sf.fileName))?.code ?? sf.text));
   const job = lateInputs.length > 0 ? sharedTranspiler().transpile(lateInputs, isolated!.options) : undefined;
+  const withTypes = [...byName.values()].filter((r) => wanted(path.normalize(r.fileName)) && !byEsbuild.has(oldProgram.getSourceFile(r.fileName)!));
+  const useTranspiled = (files: readonly ts.SourceFile[], results: ReadonlyMap<string, Transpiled> | undefined) => {
+    for (const sf of files) {
+      const r = byName.get(path.normalize(sf.fileName));
+      const result = results?.get(sf.fileName);
+      if (transpiled(result)) {
+        const write = r ? rewrittenOutput(r) : relocate;
+        for (const [file, text] of isolated!.outputs(sf.fileName, result)) write(file, text, false);
+      } else if (r) withTypes.push(r);
+      else emitDiagnostics.push(...oldProgram.emit(sf, javaScriptOnly(relocate)).diagnostics);
+    }
+  };
+  if (early) {
+    const ready = [...byEsbuild].filter((sf) => !isLate(sf));
+    // What was handed to the writer while the check ran is there already.
+    for (const sf of ready) for (const [file, text] of early.handedOver.get(sf.fileName) ?? []) outputs.set(file, text);
+    useTranspiled(
+      ready.filter((sf) => !early.handedOver.has(sf.fileName)),
+      early.job.results(),
+    );
+  }
 
   for (const sf of sources) {
     const fileName = path.normalize(sf.fileName);
@@ -109,18 +132,7 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
       if (missing.length) internal.push(createDiagnostic("InternalError", { problem: `no declaration of ${missing.join(", ")} in the declarations of ${fileName}` }));
     }
   }
-
-  // esbuild's results; a file it refused (or a thread that is gone) is emitted by TypeScript.
-  const withTypes = [...byName.values()].filter((r) => wanted(path.normalize(r.fileName)) && !byEsbuild.has(oldProgram.getSourceFile(r.fileName)!));
-  for (const sf of byEsbuild) {
-    const r = byName.get(path.normalize(sf.fileName));
-    const result = (late(sf) ? job : early)?.results()?.get(sf.fileName);
-    if (transpiled(result)) {
-      const write = r ? rewrittenOutput(r) : relocate;
-      for (const [file, text] of isolated!.outputs(sf.fileName, result)) write(file, text, false);
-    } else if (r) withTypes.push(r);
-    else emitDiagnostics.push(...oldProgram.emit(sf, javaScriptOnly(relocate)).diagnostics);
-  }
+  useTranspiled(late, job?.results());
   if (withTypes.length > 0) {
     const program = javaScriptProgram(oldProgram, byName, lightPrograms.get(project));
     lightPrograms.set(project, program);
@@ -134,20 +146,61 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
 }
 
 /**
- * Starts esbuild on the project's files that will most likely be emitted as they are (those
- * without "use durable" in their text), before the type check: by the time the build emits, their
- * JavaScript is ready. `emitProject` uses what it can of it (`EmitOptions.transpiled`).
+ * esbuild's work on the project's files that will most likely be emitted as they are (those
+ * without "use durable" in their text), started as soon as the program is loaded. By the time the
+ * build emits, their JavaScript is ready; `handOver` gives it to the writer earlier still, while
+ * the type check runs, so that creating those files overlaps the check. `emitProject` uses the
+ * rest (`EmitOptions.transpiled`).
+ *
+ * Whatever is handed over is final: a file the emit then does not take from esbuild (the policy
+ * refuses it once the checker has spoken, or it turns out to have durable code) has the same
+ * outputs emitted again, and the writer keeps the last text written under a name.
  */
-export function transpileUnchangedFiles(project: Project): TranspileJob | undefined {
+export class EarlyTranspile {
+  /** Outputs already handed to the writer: source file → [output file, text]. */
+  readonly handedOver = new Map<string, [file: string, text: string][]>();
+  readonly #outputs: (fileName: string, result: { code: string; map: string }) => [string, string][];
+  #handed = false;
+
+  constructor(
+    readonly job: TranspileJob,
+    outputs: (fileName: string, result: { code: string; map: string }) => [string, string][],
+  ) {
+    this.#outputs = outputs;
+  }
+
+  /** Hands the outputs to `write` if the job is done (does not wait), once. */
+  handOver(write: (file: string, text: string) => void): void {
+    if (this.#handed || !this.job.ready()) return;
+    this.#handed = true;
+    for (const [fileName, result] of this.job.results() ?? []) {
+      if (!transpiled(result)) continue;
+      const outputs = this.#outputs(fileName, result);
+      this.handedOver.set(fileName, outputs);
+      for (const [file, text] of outputs) write(file, text);
+    }
+  }
+}
+
+/** Starts esbuild on the files of `project` without durable code (see `EarlyTranspile`). */
+export function transpileUnchangedFiles(project: Project, options: { rootDir: string; outDir?: string }): EarlyTranspile | undefined {
   const program = project.getProgram().compilerObject;
   const isolated = isolatedEmit(program);
   if (!isolated) return undefined;
   const roots = new Set(program.getRootFileNames().map((f) => path.normalize(f)));
   const files = program.getSourceFiles().filter((sf) => roots.has(path.normalize(sf.fileName)) && isolated.candidate(sf) && !sf.text.includes("use durable"));
-  return sharedTranspiler().transpile(
+  const job = sharedTranspiler().transpile(
     files.map((sf) => isolated.input(sf.fileName, sf.text)),
     isolated.options,
   );
+  const base = program.getCompilerOptions();
+  const outDir = outDirOf(base, options.outDir, options.rootDir);
+  return new EarlyTranspile(job, (fileName, result) => {
+    const relocated: [string, string][] = [];
+    const relocate = relocator(base, outDir, options.rootDir, (file, text) => relocated.push([file, text]));
+    for (const [file, text] of isolated.outputs(fileName, result)) relocate(file, text, false);
+    return relocated;
+  });
 }
 
 /** `write` for the JavaScript and its map only (the declarations were emitted already). */

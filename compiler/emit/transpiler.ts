@@ -56,9 +56,9 @@ export class Transpiler {
   transpile(files: readonly TranspileInput[], options: TranspileOptions): TranspileJob {
     const job = ++this.#jobs;
     const names = new Set(files.map((f) => f.fileName));
-    if (files.length === 0 || !this.usable) return new TranspileJob(names, () => (files.length === 0 ? new Map() : undefined));
+    if (files.length === 0 || !this.usable) return new TranspileJob(names, () => (files.length === 0 ? new Map() : undefined), () => true);
     this.#worker.postMessage({ job, files, options });
-    return new TranspileJob(names, () => this.#collect(job));
+    return new TranspileJob(names, () => this.#collect(job), () => this.#answered(job));
   }
 
   /** Stops the worker thread (the transpiler cannot be used afterwards). */
@@ -72,15 +72,25 @@ export class Transpiler {
     return !this.#closed && Atomics.load(this.#flag, 1) !== 2;
   }
 
+  /** Reads the replies that arrived; true when `job`'s is among them (or the thread is gone). */
+  #answered(job: number): boolean {
+    this.#receive();
+    return this.#unclaimed.has(job) || !this.usable;
+  }
+
+  #receive(): void {
+    for (let reply = receiveMessageOnPort(this.#replies); reply; reply = receiveMessageOnPort(this.#replies)) {
+      const message = reply.message as { job: number; results: [string, Transpiled][] };
+      this.#unclaimed.set(message.job, new Map(message.results));
+    }
+  }
+
   #collect(job: number): Map<string, Transpiled> | undefined {
     let progress = Atomics.load(this.#flag, 2);
     let progressAt = performance.now();
     for (;;) {
       const seen = Atomics.load(this.#flag, 0);
-      for (let reply = receiveMessageOnPort(this.#replies); reply; reply = receiveMessageOnPort(this.#replies)) {
-        const message = reply.message as { job: number; results: [string, Transpiled][] };
-        this.#unclaimed.set(message.job, new Map(message.results));
-      }
+      this.#receive();
       const results = this.#unclaimed.get(job);
       if (results) {
         this.#unclaimed.delete(job);
@@ -98,14 +108,22 @@ export class Transpiler {
 /** A transpile in progress: `results()` waits for it (once; later calls return the same map). */
 export class TranspileJob {
   readonly #collect: () => Map<string, Transpiled> | undefined;
+  readonly #answered: () => boolean;
   #results: Map<string, Transpiled> | undefined | null = null;
 
   /** `files`: the file names the job transpiles. */
   constructor(
     readonly files: ReadonlySet<string>,
     collect: () => Map<string, Transpiled> | undefined,
+    answered: () => boolean,
   ) {
     this.#collect = collect;
+    this.#answered = answered;
+  }
+
+  /** True when `results()` would not wait. */
+  ready(): boolean {
+    return this.#results !== null || this.#answered();
   }
 
   /** File name → esbuild's output, or `undefined` when the thread is gone (emit with TypeScript). */

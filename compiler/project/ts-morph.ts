@@ -8,7 +8,8 @@
 import { createRequire } from "node:module";
 import type * as M from "ts-morph";
 
-const morph = createRequire(import.meta.url)("ts-morph") as typeof M;
+const require = createRequire(import.meta.url);
+const morph = require("ts-morph") as typeof M;
 
 export const Node = morph.Node;
 export type Node<T extends M.ts.Node = M.ts.Node> = M.Node<T>;
@@ -40,3 +41,65 @@ export declare namespace ts {
   export type WriteFileCallback = M.ts.WriteFileCallback;
 }
 export type * from "ts-morph";
+
+/**
+ * Declarations that only TypeScript's checker reads: its lib files (lib.dom.d.ts alone is 1.3 MB,
+ * mostly JSDoc) and DefinitelyTyped packages (@types/node). durablec looks for JSDoc tags
+ * (`@deterministic`, `@effectful`) in the user's code and in packages, never there.
+ */
+const CHECKER_ONLY_DECLARATIONS = /[\\/]node_modules[\\/](?:typescript[\\/]lib[\\/]lib\.[^\\/]*\.d\.ts|@types[\\/])/;
+
+interface SourceFileFactory {
+  getStandardizedAbsolutePath(filePath: string): string;
+}
+
+/**
+ * ts-morph's cache of parsed files, with TypeScript's lib files and `@types` parsed as `tsc`
+ * parses them: without the JSDoc the type checker does not need, and with parent pointers left to
+ * the binder. ts-morph parses every file with full JSDoc and a separate pass setting parent
+ * pointers; for those declaration files that cost ~0.1 s of every build. ts-morph creates its
+ * registry as `new common.DocumentRegistry(…)`, so the registry class is swapped before any
+ * Project exists (test/compiler/ts-morph-registry.test.ts checks it still is).
+ */
+const common = createRequire(require.resolve("ts-morph"))("@ts-morph/common") as { DocumentRegistry: new (fs: SourceFileFactory) => object };
+type ScriptSnapshot = M.ts.IScriptSnapshot;
+
+class DocumentRegistry extends common.DocumentRegistry {
+  readonly #files = new Map<string, M.ts.SourceFile>();
+  readonly #fileSystem: SourceFileFactory;
+
+  constructor(fileSystem: SourceFileFactory) {
+    super(fileSystem);
+    this.#fileSystem = fileSystem;
+  }
+
+  createOrUpdateSourceFile(fileName: string, settings: M.ts.CompilerOptions, snapshot: ScriptSnapshot, scriptKind?: M.ts.ScriptKind): M.ts.SourceFile {
+    const previous = this.#files.get(fileName);
+    const version = previous ? String((parseInt(this.getSourceFileVersion(previous), 10) || 0) + 1) : "0";
+    return this.#parse(fileName, settings, snapshot, version, scriptKind);
+  }
+
+  acquireDocument(fileName: string, settings: M.ts.CompilerOptions, snapshot: ScriptSnapshot, version: string, scriptKind?: M.ts.ScriptKind): M.ts.SourceFile {
+    const standardized = this.#fileSystem.getStandardizedAbsolutePath(fileName);
+    const cached = this.#files.get(standardized);
+    return cached && this.getSourceFileVersion(cached) === version ? cached : this.#parse(standardized, settings, snapshot, version, scriptKind);
+  }
+
+  removeSourceFile(fileName: string): void {
+    this.#files.delete(fileName);
+  }
+
+  getSourceFileVersion(sourceFile: M.ts.SourceFile): string {
+    return (sourceFile as M.ts.SourceFile & { version?: string }).version || "0";
+  }
+
+  #parse(fileName: string, settings: M.ts.CompilerOptions, snapshot: ScriptSnapshot, version: string, scriptKind?: M.ts.ScriptKind): M.ts.SourceFile {
+    const checkerOnly = CHECKER_ONLY_DECLARATIONS.test(fileName);
+    const options = { languageVersion: settings.target ?? ts.ScriptTarget.Latest, jsDocParsingMode: checkerOnly ? ts.JSDocParsingMode.ParseForTypeErrors : ts.JSDocParsingMode.ParseAll };
+    const sourceFile = ts.createLanguageServiceSourceFile(fileName, snapshot, options, version, !checkerOnly, scriptKind);
+    this.#files.set(fileName, sourceFile);
+    return sourceFile;
+  }
+}
+common.DocumentRegistry = DocumentRegistry;
+

@@ -10,12 +10,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import { emitProject, writeOutputs } from "../../compiler/emit/emit-project.js";
+import { describe, expect, it } from "vitest";
+import { EarlyTranspile, emitProject, transpileUnchangedFiles, writeOutputs, type EmitOptions } from "../../compiler/emit/emit-project.js";
 import { isolatedEmit } from "../../compiler/emit/isolated-emit.js";
 import { Transpiler } from "../../compiler/emit/transpiler.js";
 import { loadProjectFromTsconfig } from "../../compiler/project/load-project.js";
-import type { ts } from "../../compiler/project/ts-morph.js";
+import type { Project, ts } from "../../compiler/project/ts-morph.js";
 import { moduleLinkage } from "./module-linkage.js";
 
 const FILES: Record<string, string> = {
@@ -60,13 +60,12 @@ function typeScriptEmit(program: ts.Program, sf: ts.SourceFile): Map<string, str
 }
 
 /** Loads the project in `dir`, emits it, and checks every file esbuild emitted against TypeScript's emit of it. */
-function build(dir: string, options: { transpiled?: (program: ts.Program) => Parameters<typeof emitProject>[2]["transpiled"] } = {}) {
+function build(dir: string, options: { emit?: (project: Project) => Partial<EmitOptions> } = {}) {
   const loaded = loadProjectFromTsconfig(path.join(dir, "tsconfig.json"));
   expect(loaded.diagnostics).toEqual([]);
   const program = loaded.project.getProgram().compilerObject;
   expect(program.getSemanticDiagnostics()).toEqual([]);
-  const transpiled = options.transpiled?.(program);
-  const emitted = emitProject(loaded.project, new Map(), { rootDir: dir, manifest: { version: 1, entries: {} }, ...(transpiled ? { transpiled } : {}) });
+  const emitted = emitProject(loaded.project, new Map(), { rootDir: dir, manifest: { version: 1, entries: {} }, ...options.emit?.(loaded.project) });
   expect(emitted.diagnostics).toEqual([]);
   const sources = program.getSourceFiles().filter((sf) => sf.fileName.startsWith(path.join(dir, "src")));
   const isolated = isolatedEmit(program);
@@ -104,11 +103,6 @@ async function runtimeShape(files: readonly string[]): Promise<Record<string, un
   }
   return shape;
 }
-
-const closed: Transpiler[] = [];
-afterAll(async () => {
-  for (const t of closed) await t.close();
-});
 
 describe("isolated JavaScript emit", () => {
   it("takes only files whose output cannot depend on other files; esbuild's emit of them links and runs like TypeScript's", async () => {
@@ -157,28 +151,36 @@ describe("isolated JavaScript emit", () => {
     const dead = new Transpiler();
     await dead.close();
     const { formats } = build(project({ "a.ts": "export const a = 1;\n", "b.ts": 'import { a } from "./a.js";\nexport const b: number = a + 1;\n' }), {
-      transpiled: (program) => {
+      emit: (p) => {
+        const program = p.getProgram().compilerObject;
         const isolated = isolatedEmit(program)!;
         const sources = program.getSourceFiles().filter((sf) => isolated.candidate(sf));
-        return dead.transpile(sources.map((sf) => isolated.input(sf.fileName, sf.text)), isolated.options);
+        return { transpiled: new EarlyTranspile(dead.transpile(sources.map((sf) => isolated.input(sf.fileName, sf.text)), isolated.options), isolated.outputs) };
       },
     });
     expect(Object.fromEntries(formats)).toEqual({ "a.ts": "typescript", "b.ts": "typescript" });
   });
 
-  it("uses the JavaScript a job started before the analysis produced", () => {
-    const early = new Transpiler();
-    closed.push(early);
-    let job: ReturnType<Transpiler["transpile"]> | undefined;
-    const { formats } = build(project({ "a.ts": "export const a = 1;\n" }), {
-      transpiled: (program) => {
-        const isolated = isolatedEmit(program)!;
-        const sources = program.getSourceFiles().filter((sf) => isolated.candidate(sf));
-        return (job = early.transpile(sources.map((sf) => isolated.input(sf.fileName, sf.text)), isolated.options));
+  it("takes the JavaScript a job started before the analysis produced, and does not write again what it handed over", () => {
+    const dir = project({ "a.ts": "export const a = 1;\n", "b.ts": "export const b = 2;\n" });
+    const handed: string[] = [];
+    const written: string[] = [];
+    const { formats, emitted } = build(dir, {
+      emit: (p) => {
+        const early = transpileUnchangedFiles(p, { rootDir: dir })!;
+        expect([...early.job.files].map((f) => path.basename(f)).sort()).toEqual(["a.ts", "b.ts"]);
+        early.job.results();
+        early.handOver((file, text) => {
+          handed.push(path.basename(file));
+          expect(text.length).toBeGreaterThan(0);
+        });
+        return { transpiled: early, onOutput: (file) => written.push(path.basename(file)) };
       },
     });
-    expect(Object.fromEntries(formats)).toEqual({ "a.ts": "esbuild" });
-    expect([...job!.results()!.keys()].map((f) => path.basename(f))).toEqual(["a.ts"]);
+    expect(Object.fromEntries(formats)).toEqual({ "a.ts": "esbuild", "b.ts": "esbuild" });
+    expect(handed.sort()).toEqual(["a.js", "a.js.map", "b.js", "b.js.map"]);
+    expect(written.sort()).toEqual(["a.d.ts", "b.d.ts", "durable.manifest.json"]);
+    expect([...emitted.outputs.keys()].map((f) => path.basename(f)).sort()).toEqual(["a.d.ts", "a.js", "a.js.map", "b.d.ts", "b.js", "b.js.map", "durable.manifest.json"]);
   });
 
   it("takes nothing when a const enum exists anywhere, or decorator metadata is on", () => {

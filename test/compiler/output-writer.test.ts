@@ -97,4 +97,33 @@ describe("compile() writing a project", () => {
     expect(bad.outputs.size).toBe(0);
     expect(tree(path.join(dir, "dist"))).toEqual(written);
   });
+
+  it("puts nothing in place when the type check fails after esbuild's outputs went to the writer", () => {
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
+    // ES modules: esbuild emits their JavaScript.
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    fs.mkdirSync(path.join(dir, "src"));
+    fs.writeFileSync(path.join(dir, "src", "flow.ts"), flow);
+    fs.writeFileSync(path.join(dir, "src", "util.ts"), "export const one = 1;\n");
+    expect(compile({ tsconfig: path.join(dir, "tsconfig.json") }).diagnostics).toEqual([]);
+    const written = tree(path.join(dir, "dist"));
+    // A file slow enough to check that esbuild is done with the others before TypeScript reaches
+    // the error, in the last file (the writer then holds their outputs).
+    for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(dir, "src", `m${String(i).padStart(2, "0")}.ts`), `export const v${i}: number = ${i};\n`);
+    const repeat = 'type Rep<N extends number, A extends 0[] = []> = A["length"] extends N ? A : Rep<N, [...A, 0]>;\n';
+    fs.writeFileSync(path.join(dir, "src", "n-slow.ts"), repeat + [900, 901, 902].map((n) => `export const r${n}: Rep<${n}>["length"] = ${n};\n`).join(""));
+    fs.writeFileSync(path.join(dir, "src", "zz.ts"), 'export const broken: number = "not a number";\n');
+    const bad = compile({ tsconfig: path.join(dir, "tsconfig.json") });
+    expect(bad.diagnostics.map((d) => d.code)).toEqual(["TS2322"]);
+    expect(bad.outputs.size).toBe(0);
+    expect(tree(path.join(dir, "dist"))).toEqual(written);
+    // The writer thread is shared: the next build (of another project) puts in place only its own outputs.
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), "durablec-writer-other-"));
+    fs.writeFileSync(path.join(other, "tsconfig.json"), JSON.stringify(tsconfig));
+    fs.writeFileSync(path.join(other, "package.json"), JSON.stringify({ type: "module" }));
+    fs.mkdirSync(path.join(other, "src"));
+    fs.writeFileSync(path.join(other, "src", "util.ts"), "export const one = 1;\n");
+    expect(compile({ tsconfig: path.join(other, "tsconfig.json") }).diagnostics).toEqual([]);
+    expect(tree(path.join(dir, "dist"))).toEqual(written);
+  });
 });

@@ -1,0 +1,47 @@
+/**
+ * compiler/project/ts-morph.ts swaps ts-morph's document registry so that TypeScript's lib files
+ * and `@types` packages are parsed as `tsc` parses them. If a ts-morph upgrade stops creating its
+ * registry the way the swap expects, these fail.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadProjectFromTsconfig } from "../../compiler/project/load-project.js";
+import { ts } from "../../compiler/project/ts-morph.js";
+import { jsDocTags } from "../../compiler/analysis/classify-call.js";
+
+function project(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "durablec-registry-"));
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, types: ["node"], rootDir: "src", outDir: "dist" }, include: ["src"] }));
+  fs.mkdirSync(path.join(dir, "src"));
+  fs.writeFileSync(path.join(dir, "src", "a.ts"), '/** @deterministic */\nexport function today(): string {\n  return "2024-01-01";\n}\nexport const n: number = Date.now() + process.uptime();\n');
+  fs.symlinkSync(path.resolve("node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+describe("ts-morph's document registry", () => {
+  it("parses the lib files and @types without JSDoc or parent pointers, the user's files with both", () => {
+    const { project: p, diagnostics } = loadProjectFromTsconfig(path.join(project(), "tsconfig.json"));
+    expect(diagnostics).toEqual([]);
+    const program = p.getProgram().compilerObject;
+    const files = program.getSourceFiles();
+    const lib = files.find((f) => /[\\/]lib\.es5\.d\.ts$/.test(f.fileName))!;
+    const node = files.find((f) => /[\\/]@types[\\/]node[\\/]process\.d\.ts$/.test(f.fileName))!;
+    const user = files.find((f) => f.fileName.endsWith("/src/a.ts"))!;
+    for (const sf of [lib, node]) {
+      // The first declaration with a JSDoc comment in its text has no parsed JSDoc, and its
+      // children no parent yet (the binder sets them).
+      expect(sf.statements.length, sf.fileName).toBeGreaterThan(0);
+      expect(sf.statements.some((s) => (s as { jsDoc?: unknown[] }).jsDoc?.length), sf.fileName).toBe(false);
+      expect(sf.statements[0]!.parent, sf.fileName).toBeUndefined();
+    }
+    expect((user.statements[0] as { jsDoc?: unknown[] }).jsDoc).toHaveLength(1);
+    expect(user.statements[0]!.parent).toBe(user);
+    // The checker works as with ts-morph's own registry: no errors, parents set once bound.
+    expect(ts.getPreEmitDiagnostics(program)).toEqual([]);
+    expect(lib.statements[0]!.parent).toBe(lib);
+    // durablec's own JSDoc tags are read from the user's declarations.
+    expect([...jsDocTags(p.getSourceFileOrThrow(user.fileName).getFunctionOrThrow("today"))]).toEqual(["deterministic"]);
+  });
+});
