@@ -154,6 +154,7 @@ const TRANSPILER_THREAD = `
     Atomics.store(flag, 1, 2);
     Atomics.notify(flag, 0);
   });
+  process.env.GOMAXPROCS = "1";
   const esbuild = require(workerData.esbuild);
   Atomics.store(flag, 1, 1);
 
