@@ -53,6 +53,8 @@ export interface TransformProjectOptions {
    * writer thread from there, so that writing them overlaps the check.
    */
   onFileChecked?: () => void;
+  /** Called once TypeScript's check has passed, before the analysis (compile() emits ahead from there). */
+  afterCheck?: () => void;
 }
 
 /**
@@ -122,6 +124,7 @@ export function transformProject(project: Project, options: TransformProjectOpti
     options.timings?.mark("check");
     if (hasErrors(tsDiagnostics)) return { ...empty, diagnostics: tsDiagnostics };
   }
+  options.afterCheck?.();
 
   // Durable functions are discovered in the whole project (a call into another module's durable
   // function is a child context even when only this file is compiled); only `files` are rewritten.

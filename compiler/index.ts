@@ -15,8 +15,9 @@ import { transformProject, type RewrittenFile } from "./compile.js";
 import type { BuildCache } from "./incremental.js";
 import { createDiagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { formatDiagnostics as formatWith, type FormatOptions } from "./diagnostics/format.js";
-import { emitProject, transpileUnchangedFiles, writeOutputs } from "./emit/emit-project.js";
+import { emitAhead, emitProject, writeOutputs } from "./emit/emit-project.js";
 import { OutputWriter, OutputWriterStopped } from "./emit/output-writer.js";
+import { sharedTranspiler } from "./emit/transpiler.js";
 import { Timings, type Phase } from "./timings.js";
 import type { Manifest } from "./emit/manifest.js";
 import { loadDurableConfig, parseDurableConfig, type DurableConfig } from "./project/config.js";
@@ -72,6 +73,8 @@ export function compile(options: CompileOptions = {}): CompileResult {
   const cwd = process.cwd();
   // Started first: the thread is ready by the time the first file is emitted.
   const writer = (options.write ?? !options.files) && !options.noEmit ? outputWriter() : undefined;
+  // And esbuild's (see transpileUnchangedFiles), warm by the time the project is loaded.
+  if (!options.noEmit) sharedTranspiler();
   let loaded;
   if (options.project) loaded = { project: options.project, rootDir: options.baseDir ?? cwd, diagnostics: [] as Diagnostic[] };
   else if (options.files && !options.tsconfig) loaded = loadProjectFromFiles(options.files, path.resolve(options.baseDir ?? cwd));
@@ -92,16 +95,31 @@ export function compile(options: CompileOptions = {}): CompileResult {
   const cache = options.cache;
   const project = loaded.project;
   timings.mark("load");
-  // esbuild turns the files without durable code into JavaScript on another core while this one
-  // type-checks and analyses (watch mode knows what to emit only after the analysis).
-  const transpiled = options.noEmit || cache ? undefined : transpileUnchangedFiles(project, { rootDir, ...(options.outDir ? { outDir: options.outDir } : {}) });
-  // Their outputs go to the writer thread as soon as esbuild is done, while the check goes on.
-  const onFileChecked = transpiled && writer ? () => transpiled.handOver((file, text) => writer.write(file, text)) : undefined;
-  const transformed = transformProject(project, { rootDir, config, timings, ...(cache ? { cache } : {}), ...(onFileChecked ? { onFileChecked } : {}) });
+  // The files without durable code are emitted ahead of the analysis: esbuild turns them into
+  // JavaScript on another core while this one type-checks, and the writer thread creates their
+  // files while this one analyses and emits the rest (watch mode knows what to emit only after
+  // the analysis).
+  const ahead = options.noEmit || cache ? undefined : emitAhead(project, { rootDir, ...(options.outDir ? { outDir: options.outDir } : {}) });
+  const write = (file: string, text: string) => writer?.write(file, text);
+  const transformed = transformProject(project, {
+    rootDir,
+    config,
+    timings,
+    ...(cache ? { cache } : {}),
+    ...(ahead && writer ? { onFileChecked: () => ahead.handOver(write) } : {}),
+    ...(ahead
+      ? {
+          afterCheck: () => {
+            ahead.emit(write);
+            timings.mark("emit ahead");
+          },
+        }
+      : {}),
+  });
   diagnostics.push(...transformed.diagnostics);
   const base = { files: transformed.files, manifest: transformed.manifest, rootDir, project, timings: timings.phases };
   if (hasErrors(diagnostics) || options.noEmit) {
-    // Outputs handed to the writer during the check are not put in place.
+    // Outputs emitted ahead of the analysis are not put in place.
     if (writer) discard(writer);
     return { ...base, diagnostics, outputs: new Map() };
   }
@@ -109,7 +127,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
   const only = cache?.pendingEmit;
   let emitted;
   try {
-    emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}), ...(transpiled ? { transpiled } : {}), ...(writer ? { onOutput: (file: string, text: string) => writer.write(file, text) } : {}) });
+    emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}), ...(ahead ? { ahead } : {}), ...(writer ? { onOutput: (file: string, text: string) => writer.write(file, text) } : {}) });
   } catch (error) {
     if (writer) discard(writer);
     throw error;

@@ -8,7 +8,7 @@ import { reshapeDeclarations } from "./declarations.js";
 import { isolatedEmit, transpiled } from "./isolated-emit.js";
 import type { Manifest } from "./manifest.js";
 import { chainSourceMaps, type RawSourceMap } from "./source-map.js";
-import { sharedTranspiler, type TranspileJob, type Transpiled } from "./transpiler.js";
+import { sharedTranspiler, type TranspileJob } from "./transpiler.js";
 
 export const MANIFEST_FILE = "durable.manifest.json";
 
@@ -29,8 +29,8 @@ export interface EmitOptions {
    * visible unless the result has no diagnostics.
    */
   onOutput?: (file: string, text: string) => void;
-  /** esbuild's JavaScript of unchanged files, started before the analysis (`transpileUnchangedFiles`). */
-  transpiled?: EarlyTranspile;
+  /** The files without durable code, emitted ahead of the analysis (`emitAhead`). */
+  ahead?: EmitAhead;
 }
 
 export interface EmitResult {
@@ -83,45 +83,36 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   const internal: Diagnostic[] = [];
   const rootNames = new Set(oldProgram.getRootFileNames().map((f) => path.normalize(f)));
   const wanted = (fileName: string) => rootNames.has(fileName) && (!options.only || options.only.has(fileName));
-  const sources = oldProgram.getSourceFiles().filter((sf) => !sf.isDeclarationFile && wanted(path.normalize(sf.fileName)));
+  const allSources = oldProgram.getSourceFiles().filter((sf) => !sf.isDeclarationFile && wanted(path.normalize(sf.fileName)));
 
-  // esbuild's work: what compile() started early (ready by now: its outputs go to the writer
-  // first), and a job for the rest (rewritten files among them) that runs while this thread
-  // emits declarations. A file esbuild refused, or a thread that is gone, is emitted by TypeScript.
-  const isolated = isolatedEmit(oldProgram);
-  const byEsbuild = new Set(isolated ? sources.filter((sf) => isolated.accepts(sf)) : []);
-  const early = options.transpiled;
-  const isLate = (sf: ts.SourceFile) => byName.has(path.normalize(sf.fileName)) || !early?.job.files.has(sf.fileName);
-  const late = [...byEsbuild].filter(isLate);
-  const lateInputs = late.map((sf) => isolated!.input(sf.fileName, byName.get(path.normalize(sf.fileName))?.code ?? sf.text));
-  const job = lateInputs.length > 0 ? sharedTranspiler().transpile(lateInputs, isolated!.options) : undefined;
-  const withTypes = [...byName.values()].filter((r) => wanted(path.normalize(r.fileName)) && !byEsbuild.has(oldProgram.getSourceFile(r.fileName)!));
-  const useTranspiled = (files: readonly ts.SourceFile[], results: ReadonlyMap<string, Transpiled> | undefined) => {
-    for (const sf of files) {
-      const r = byName.get(path.normalize(sf.fileName));
-      const result = results?.get(sf.fileName);
-      if (transpiled(result)) {
-        const write = r ? rewrittenOutput(r) : relocate;
-        for (const [file, text] of isolated!.outputs(sf.fileName, result)) write(file, text, false);
-      } else if (r) withTypes.push(r);
-      else emitDiagnostics.push(...oldProgram.emit(sf, javaScriptOnly(relocate)).diagnostics);
+  // Files emitted ahead of the analysis (compile() does that): their outputs are there already.
+  const ahead = options.ahead;
+  const done = new Set<string>();
+  if (ahead) {
+    ahead.emit(onOutput ?? (() => {}));
+    for (const [fileName, emitted] of ahead.emitted) {
+      if (byName.has(path.normalize(fileName)) || !wanted(path.normalize(fileName))) continue;
+      for (const [file, text] of emitted) outputs.set(file, text);
+      done.add(fileName);
     }
-  };
-  if (early) {
-    const ready = [...byEsbuild].filter((sf) => !isLate(sf));
-    // What was handed to the writer while the check ran is there already.
-    for (const sf of ready) for (const [file, text] of early.handedOver.get(sf.fileName) ?? []) outputs.set(file, text);
-    useTranspiled(
-      ready.filter((sf) => !early.handedOver.has(sf.fileName)),
-      early.job.results(),
-    );
+    emitDiagnostics.push(...ahead.diagnostics);
   }
+  const sources = allSources.filter((sf) => !done.has(sf.fileName));
+
+  // esbuild's job (rewritten files among them) runs while this thread emits declarations. A file
+  // esbuild refused, or a thread that is gone, is emitted by TypeScript.
+  const isolated = isolatedEmit(oldProgram);
+  const byEsbuild = [...(isolated ? sources.filter((sf) => isolated.accepts(sf)) : [])];
+  const inputs = byEsbuild.map((sf) => isolated!.input(sf.fileName, byName.get(path.normalize(sf.fileName))?.code ?? sf.text));
+  const job = inputs.length > 0 ? sharedTranspiler().transpile(inputs, isolated!.options) : undefined;
+  const esbuildTakes = new Set(byEsbuild);
+  const withTypes = [...byName.values()].filter((r) => wanted(path.normalize(r.fileName)) && !esbuildTakes.has(oldProgram.getSourceFile(r.fileName)!));
 
   for (const sf of sources) {
     const fileName = path.normalize(sf.fileName);
     const r = byName.get(fileName);
     if (!r) {
-      if (!byEsbuild.has(sf)) emitDiagnostics.push(...oldProgram.emit(sf, relocate).diagnostics);
+      if (!esbuildTakes.has(sf)) emitDiagnostics.push(...oldProgram.emit(sf, relocate).diagnostics);
       else if (base.declaration) emitDiagnostics.push(...oldProgram.emit(sf, relocate, undefined, true).diagnostics);
       continue;
     }
@@ -132,7 +123,16 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
       if (missing.length) internal.push(createDiagnostic("InternalError", { problem: `no declaration of ${missing.join(", ")} in the declarations of ${fileName}` }));
     }
   }
-  useTranspiled(late, job?.results());
+  const results = job?.results();
+  for (const sf of byEsbuild) {
+    const r = byName.get(path.normalize(sf.fileName));
+    const result = results?.get(sf.fileName);
+    if (transpiled(result)) {
+      const write = r ? rewrittenOutput(r) : relocate;
+      for (const [file, text] of isolated!.outputs(sf.fileName, result)) write(file, text, false);
+    } else if (r) withTypes.push(r);
+    else emitDiagnostics.push(...oldProgram.emit(sf, javaScriptOnly(relocate)).diagnostics);
+  }
   if (withTypes.length > 0) {
     const program = javaScriptProgram(oldProgram, byName, lightPrograms.get(project));
     lightPrograms.set(project, program);
@@ -146,61 +146,97 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
 }
 
 /**
- * esbuild's work on the project's files that will most likely be emitted as they are (those
- * without "use durable" in their text), started as soon as the program is loaded. By the time the
- * build emits, their JavaScript is ready; `handOver` gives it to the writer earlier still, while
- * the type check runs, so that creating those files overlaps the check. `emitProject` uses the
- * rest (`EmitOptions.transpiled`).
+ * The files of a project without durable code ("use durable" nowhere in their text: nothing in
+ * them is rewritten), emitted ahead of the rest so that the writer thread creates their files
+ * while the compiler analyses and emits the others. esbuild starts on their JavaScript as soon as
+ * the program is loaded, and `handOver` gives it to the writer as soon as it is ready (between
+ * two files of the type check); once the check has passed, `emit` emits their declarations and
+ * whatever esbuild did not take. `emitProject` takes what was emitted here (`EmitOptions.ahead`).
  *
- * Whatever is handed over is final: a file the emit then does not take from esbuild (the policy
- * refuses it once the checker has spoken, or it turns out to have durable code) has the same
- * outputs emitted again, and the writer keeps the last text written under a name.
+ * Everything written here is final: a file the emit later treats differently (it turned out to
+ * have durable code after all) has the same outputs emitted again, and the writer keeps the last
+ * text written under a name; a build that fails discards everything queued.
  */
-export class EarlyTranspile {
-  /** Outputs already handed to the writer: source file → [output file, text]. */
-  readonly handedOver = new Map<string, [file: string, text: string][]>();
-  readonly #outputs: (fileName: string, result: { code: string; map: string }) => [string, string][];
-  #handed = false;
+export class EmitAhead {
+  /** What was emitted, by source file: [output file, text]. */
+  readonly emitted = new Map<string, [file: string, text: string][]>();
+  readonly diagnostics: ts.Diagnostic[] = [];
+  readonly #program: ts.Program;
+  readonly #files: readonly ts.SourceFile[];
+  readonly #job: TranspileJob | undefined;
+  readonly #relocate: (output: (file: string, text: string) => void) => ts.WriteFileCallback;
+  #handedOver = false;
+  #emitted = false;
 
-  constructor(
-    readonly job: TranspileJob,
-    outputs: (fileName: string, result: { code: string; map: string }) => [string, string][],
-  ) {
-    this.#outputs = outputs;
+  constructor(program: ts.Program, files: readonly ts.SourceFile[], job: TranspileJob | undefined, relocate: (output: (file: string, text: string) => void) => ts.WriteFileCallback) {
+    this.#program = program;
+    this.#files = files;
+    this.#job = job;
+    this.#relocate = relocate;
   }
 
-  /** Hands the outputs to `write` if the job is done (does not wait), once. */
+  /** The esbuild job (undefined when the program's options rule esbuild out). */
+  get job(): TranspileJob | undefined {
+    return this.#job;
+  }
+
+  /** Gives esbuild's JavaScript to `write` if the job is done (does not wait), once. */
   handOver(write: (file: string, text: string) => void): void {
-    if (this.#handed || !this.job.ready()) return;
-    this.#handed = true;
-    for (const [fileName, result] of this.job.results() ?? []) {
+    if (this.#handedOver || !this.#job?.ready()) return;
+    this.#handedOver = true;
+    const isolated = isolatedEmit(this.#program)!;
+    for (const [fileName, result] of this.#job.results() ?? []) {
       if (!transpiled(result)) continue;
-      const outputs = this.#outputs(fileName, result);
-      this.handedOver.set(fileName, outputs);
-      for (const [file, text] of outputs) write(file, text);
+      const relocate = this.#relocate(this.#recorder(fileName, write));
+      for (const [file, text] of isolated.outputs(fileName, result)) relocate(file, text, false);
     }
+  }
+
+  /**
+   * Emits what is left of these files (declarations; JavaScript esbuild did not produce or the
+   * policy refuses, which replaces esbuild's), once. Needs the type check to have passed.
+   */
+  emit(write: (file: string, text: string) => void): void {
+    if (this.#emitted) return;
+    this.#emitted = true;
+    this.handOver(write);
+    const isolated = isolatedEmit(this.#program);
+    const results = this.#job?.results();
+    const declaration = !!this.#program.getCompilerOptions().declaration;
+    for (const sf of this.#files) {
+      const relocate = this.#relocate(this.#recorder(sf.fileName, write));
+      const result = results?.get(sf.fileName);
+      const byEsbuild = transpiled(result) && !!isolated?.accepts(sf);
+      if (byEsbuild && !this.emitted.has(sf.fileName)) for (const [file, text] of isolated!.outputs(sf.fileName, result)) relocate(file, text, false);
+      if (!byEsbuild) this.diagnostics.push(...this.#program.emit(sf, relocate).diagnostics);
+      else if (declaration) this.diagnostics.push(...this.#program.emit(sf, relocate, undefined, true).diagnostics);
+    }
+  }
+
+  /** `write`, remembering each output under its source file (a later text replaces an earlier one). */
+  #recorder(fileName: string, write: (file: string, text: string) => void): (file: string, text: string) => void {
+    return (file, text) => {
+      let outputs = this.emitted.get(fileName);
+      if (!outputs) this.emitted.set(fileName, (outputs = []));
+      const at = outputs.findIndex(([f]) => f === file);
+      if (at >= 0) outputs[at] = [file, text];
+      else outputs.push([file, text]);
+      write(file, text);
+    };
   }
 }
 
-/** Starts esbuild on the files of `project` without durable code (see `EarlyTranspile`). */
-export function transpileUnchangedFiles(project: Project, options: { rootDir: string; outDir?: string }): EarlyTranspile | undefined {
+/** Starts emitting the files of `project` without durable code (see `EmitAhead`). */
+export function emitAhead(project: Project, options: { rootDir: string; outDir?: string }): EmitAhead {
   const program = project.getProgram().compilerObject;
-  const isolated = isolatedEmit(program);
-  if (!isolated) return undefined;
   const roots = new Set(program.getRootFileNames().map((f) => path.normalize(f)));
-  const files = program.getSourceFiles().filter((sf) => roots.has(path.normalize(sf.fileName)) && isolated.candidate(sf) && !sf.text.includes("use durable"));
-  const job = sharedTranspiler().transpile(
-    files.map((sf) => isolated.input(sf.fileName, sf.text)),
-    isolated.options,
-  );
+  const files = program.getSourceFiles().filter((sf) => roots.has(path.normalize(sf.fileName)) && !sf.isDeclarationFile && !sf.text.includes("use durable"));
+  const isolated = isolatedEmit(program);
+  const candidates = isolated ? files.filter((sf) => isolated.candidate(sf)) : [];
+  const job = isolated && candidates.length > 0 ? sharedTranspiler().transpile(candidates.map((sf) => isolated.input(sf.fileName, sf.text)), isolated.options) : undefined;
   const base = program.getCompilerOptions();
   const outDir = outDirOf(base, options.outDir, options.rootDir);
-  return new EarlyTranspile(job, (fileName, result) => {
-    const relocated: [string, string][] = [];
-    const relocate = relocator(base, outDir, options.rootDir, (file, text) => relocated.push([file, text]));
-    for (const [file, text] of isolated.outputs(fileName, result)) relocate(file, text, false);
-    return relocated;
-  });
+  return new EmitAhead(program, files, job, (output) => relocator(base, outDir, options.rootDir, output));
 }
 
 /** `write` for the JavaScript and its map only (the declarations were emitted already). */

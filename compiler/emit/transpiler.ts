@@ -154,9 +154,12 @@ const TRANSPILER_THREAD = `
     Atomics.store(flag, 1, 2);
     Atomics.notify(flag, 0);
   });
+  // One thread for esbuild's service: the type check it overlaps keeps the other core.
   process.env.GOMAXPROCS = "1";
   const esbuild = require(workerData.esbuild);
   Atomics.store(flag, 1, 1);
+  // The service process starts now, while the compiler loads the project.
+  esbuild.transform("", { loader: "ts" }).catch(() => {});
 
   const transpile = async (file, options) => {
     try {

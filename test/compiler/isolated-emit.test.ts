@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { EarlyTranspile, emitProject, transpileUnchangedFiles, writeOutputs, type EmitOptions } from "../../compiler/emit/emit-project.js";
+import { EmitAhead, emitAhead, emitProject, writeOutputs, type EmitOptions } from "../../compiler/emit/emit-project.js";
 import { isolatedEmit } from "../../compiler/emit/isolated-emit.js";
 import { Transpiler } from "../../compiler/emit/transpiler.js";
 import { loadProjectFromTsconfig } from "../../compiler/project/load-project.js";
@@ -150,37 +150,40 @@ describe("isolated JavaScript emit", () => {
   it("emits with TypeScript when the transpiler's thread is gone", async () => {
     const dead = new Transpiler();
     await dead.close();
-    const { formats } = build(project({ "a.ts": "export const a = 1;\n", "b.ts": 'import { a } from "./a.js";\nexport const b: number = a + 1;\n' }), {
+    const dir = project({ "a.ts": "export const a = 1;\n", "b.ts": 'import { a } from "./a.js";\nexport const b: number = a + 1;\n' });
+    const { formats } = build(dir, {
       emit: (p) => {
         const program = p.getProgram().compilerObject;
         const isolated = isolatedEmit(program)!;
         const sources = program.getSourceFiles().filter((sf) => isolated.candidate(sf));
-        return { transpiled: new EarlyTranspile(dead.transpile(sources.map((sf) => isolated.input(sf.fileName, sf.text)), isolated.options), isolated.outputs) };
+        const job = dead.transpile(sources.map((sf) => isolated.input(sf.fileName, sf.text)), isolated.options);
+        return { ahead: new EmitAhead(program, sources, job, (output) => (file, text) => output(file, text)) };
       },
     });
     expect(Object.fromEntries(formats)).toEqual({ "a.ts": "typescript", "b.ts": "typescript" });
   });
 
-  it("takes the JavaScript a job started before the analysis produced, and does not write again what it handed over", () => {
-    const dir = project({ "a.ts": "export const a = 1;\n", "b.ts": "export const b = 2;\n" });
+  it("takes what was emitted ahead of the analysis, and does not write it again", () => {
+    const dir = project({ "a.ts": "export const a = 1;\n", "b.ts": "export const b = 2;\n", "durable.ts": 'export async function flow(): Promise<number> {\n  "use durable";\n  return Date.now();\n}\n' });
     const handed: string[] = [];
+    const ahead: string[] = [];
     const written: string[] = [];
     const { formats, emitted } = build(dir, {
       emit: (p) => {
-        const early = transpileUnchangedFiles(p, { rootDir: dir })!;
-        expect([...early.job.files].map((f) => path.basename(f)).sort()).toEqual(["a.ts", "b.ts"]);
-        early.job.results();
-        early.handOver((file, text) => {
-          handed.push(path.basename(file));
-          expect(text.length).toBeGreaterThan(0);
-        });
-        return { transpiled: early, onOutput: (file) => written.push(path.basename(file)) };
+        const early = emitAhead(p, { rootDir: dir });
+        // esbuild has the files without "use durable"; the durable one waits for the analysis.
+        expect([...early.job!.files].map((f) => path.basename(f)).sort()).toEqual(["a.ts", "b.ts"]);
+        early.job!.results();
+        early.handOver((file) => handed.push(path.basename(file)));
+        early.emit((file) => ahead.push(path.basename(file)));
+        return { ahead: early, onOutput: (file) => written.push(path.basename(file)) };
       },
     });
-    expect(Object.fromEntries(formats)).toEqual({ "a.ts": "esbuild", "b.ts": "esbuild" });
+    expect(Object.fromEntries(formats)).toEqual({ "a.ts": "esbuild", "b.ts": "esbuild", "durable.ts": "esbuild" });
     expect(handed.sort()).toEqual(["a.js", "a.js.map", "b.js", "b.js.map"]);
-    expect(written.sort()).toEqual(["a.d.ts", "b.d.ts", "durable.manifest.json"]);
-    expect([...emitted.outputs.keys()].map((f) => path.basename(f)).sort()).toEqual(["a.d.ts", "a.js", "a.js.map", "b.d.ts", "b.js", "b.js.map", "durable.manifest.json"]);
+    expect(ahead.sort()).toEqual(["a.d.ts", "b.d.ts"]);
+    expect(written.sort()).toEqual(["durable.d.ts", "durable.js", "durable.js.map", "durable.manifest.json"]);
+    expect([...emitted.outputs.keys()].map((f) => path.basename(f)).sort()).toEqual(["a.d.ts", "a.js", "a.js.map", "b.d.ts", "b.js", "b.js.map", "durable.d.ts", "durable.js", "durable.js.map", "durable.manifest.json"]);
   });
 
   it("takes nothing when a const enum exists anywhere, or decorator metadata is on", () => {
