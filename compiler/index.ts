@@ -111,7 +111,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
       ? {
           afterCheck: () => {
             ahead.emit(write);
-            timings.mark("emit ahead");
+            timings.mark("emit-ahead");
           },
         }
       : {}),
