@@ -294,26 +294,38 @@ export const greet = async name => {
     }
   });
 
-  it("keeps V8's code of the compiler between runs on Node 20, for the compiler's commands only; a cache it cannot save changes nothing", async () => {
-    const usesV8CompileCache = !("enableCompileCache" in module); // Node 22+ has a compile cache built in
-    const cache = path.join(TMP, "compile-cache");
-    expect((await durablecWithEnv({ V8_COMPILE_CACHE_CACHE_DIR: cache }, ROOT, "--help")).code).toBe(0);
+  it("keeps V8's code of the compiler's packages between runs on Node 20, for the compiler's commands only; a cache it cannot use changes nothing", async () => {
+    const ownCache = !("enableCompileCache" in module); // Node 22+ has a compile cache built in
+    const cache = path.join(TMP, "code-cache");
+    const env = { DURABLEC_CODE_CACHE_DIR: cache };
+    expect((await durablecWithEnv(env, ROOT, "--help")).code).toBe(0);
     expect(fs.existsSync(cache)).toBe(false);
     const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
-    expect((await durablecWithEnv({ V8_COMPILE_CACHE_CACHE_DIR: cache }, dir, "check")).code).toBe(0);
-    // One cache for every project, named after durablec's directory.
-    const blob = `${ROOT.replace(/z/g, "zZ").replace(/\//g, "zS")}.BLOB`;
-    expect(fs.existsSync(path.join(cache, blob))).toBe(usesV8CompileCache);
+    expect((await durablecWithEnv(env, dir, "check")).code).toBe(0);
+    const entries = () => (fs.existsSync(cache) ? fs.readdirSync(cache).sort() : []);
+    const written = entries();
+    // ts-morph, its TypeScript and their dependencies; nothing of durablec's own code.
+    expect(written.length > 5).toBe(ownCache);
+    const stamps = written.map((f) => fs.statSync(path.join(cache, f)).mtimeMs);
+    // A run that finds everything cached writes nothing.
+    expect((await durablecWithEnv(env, dir, "check")).code).toBe(0);
+    expect(entries()).toEqual(written);
+    expect(written.map((f) => fs.statSync(path.join(cache, f)).mtimeMs)).toEqual(stamps);
 
-    // v8-compile-cache throws on exit when it cannot write its cache file.
-    const broken = path.join(TMP, "broken-compile-cache");
-    fs.mkdirSync(path.join(broken, blob), { recursive: true });
+    // Corrupt entries are rejected by V8 and written again; an unwritable cache is no cache.
+    for (const f of written) fs.writeFileSync(path.join(cache, f), "not V8 code");
     const bad = project({ "src/bad.ts": 'export async function bad(a: string, b: string) {\n  "use durable";\n  return a + b;\n}\n' });
-    const r = await durablecWithEnv({ V8_COMPILE_CACHE_CACHE_DIR: broken }, bad, "build");
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(
-      "src/bad.ts(1,23): error DUR4002: Entry 'bad' takes 2 parameters: an entry receives one event. Combine the parameters into one object.",
-    );
+    const expected = "src/bad.ts(1,23): error DUR4002: Entry 'bad' takes 2 parameters: an entry receives one event. Combine the parameters into one object.";
+    const r = await durablecWithEnv(env, bad, "build");
+    expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({ code: 1, stderr: expected });
+    expect(written.every((f) => fs.readFileSync(path.join(cache, f), "utf8") !== "not V8 code")).toBe(true);
+    const blocked = path.join(TMP, "blocked-code-cache");
+    fs.writeFileSync(blocked, "a file where the cache directory should be");
+    const again = await durablecWithEnv({ DURABLEC_CODE_CACHE_DIR: blocked }, bad, "build");
+    expect({ code: again.code, stderr: again.stderr.trim() }).toEqual({ code: 1, stderr: expected });
+    const off = await durablecWithEnv({ DURABLEC_CODE_CACHE: "0", DURABLEC_CODE_CACHE_DIR: path.join(TMP, "unused-code-cache") }, bad, "build");
+    expect({ code: off.code, stderr: off.stderr.trim() }).toEqual({ code: 1, stderr: expected });
+    expect(fs.existsSync(path.join(TMP, "unused-code-cache"))).toBe(false);
   });
 
   it("rebuilds in --watch mode when a file changes", async () => {
