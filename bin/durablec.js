@@ -22,8 +22,10 @@ function cacheCompiledPackages() {
 
 // Node 22+ keeps V8's compiled code of the compiler (TypeScript alone is 9 MB of JavaScript)
 // between runs, as tsc does.
+const compilerCommand = COMPILER_COMMANDS.has(process.argv[2]);
 if (module.enableCompileCache) module.enableCompileCache();
-else if (COMPILER_COMMANDS.has(process.argv[2])) cacheCompiledPackages();
-const { main } = await import("../dist/compiler/cli/main.js");
+else if (compilerCommand) cacheCompiledPackages();
+// The compiler's commands run the bundled command line (scripts/bundle-cli.mjs): one module to load.
+const { main } = await import(compilerCommand ? "../dist/compiler-cli.js" : "../dist/compiler/cli/main.js");
 
 process.exitCode = await main(process.argv.slice(2));
