@@ -1,7 +1,7 @@
 /**
  * `npm run bench:compiler`: `durablec build` against `tsc --noEmit` on one generated project of
  * 300 files (30 with durable functions), cold, and a watch-mode rebuild after editing one file.
- * Targets (issue 3): cold build within 1.5× of tsc --noEmit; a watch rebuild under 10% of the
+ * Targets: cold build within 1.5× of tsc --noEmit; a watch rebuild under 10% of the
  * cold build.
  */
 import { execFileSync, spawn } from "node:child_process";
