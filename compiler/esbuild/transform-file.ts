@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Project, ts, type SourceFile } from "../project/ts-morph.js";
+import { createProject, ts, type Project, type SourceFile } from "../project/ts-morph.js";
 import { projectSourceFiles, transformProject, type RewrittenFile } from "../compile.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { encodeMappings } from "../emit/source-map.js";
@@ -61,7 +61,7 @@ export class CompileSession {
     this.#configFile = path.join(this.rootDir, CONFIG_FILE_NAME);
     this.#configStamp = stamp(this.#configFile);
     if (options.tsconfig && fs.existsSync(options.tsconfig)) {
-      this.project = new Project({ tsConfigFilePath: path.resolve(options.tsconfig), skipAddingFilesFromTsConfig: true });
+      this.project = createProject({ tsConfigFilePath: path.resolve(options.tsconfig), skipAddingFilesFromTsConfig: true });
       // Every durable file of the tsconfig (and what it imports) up front: adding files one by one
       // as esbuild loads them would make a new program (and type checker) per durable file.
       const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(path.resolve(options.tsconfig), ts.sys.readFile).config ?? {}, ts.sys, path.dirname(path.resolve(options.tsconfig)));
@@ -79,7 +79,7 @@ export class CompileSession {
       this.project.resolveSourceFileDependencies();
       for (const sf of this.project.getSourceFiles()) this.#mtimes.set(path.normalize(sf.getFilePath()), stamp(sf.getFilePath()) ?? -1);
     } else {
-      this.project = new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS }, skipAddingFilesFromTsConfig: true });
+      this.project = createProject({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS }, skipAddingFilesFromTsConfig: true });
     }
   }
 

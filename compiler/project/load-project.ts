@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Project, ts } from "./ts-morph.js";
+import { createProject, ts, type Project } from "./ts-morph.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 
 export interface LoadedProject {
@@ -51,7 +51,7 @@ export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
     // Declaration files and packages the sources import stay plain TypeScript source files of the
     // program (no ts-morph wrappers for hundreds of .d.ts files); sources outside the tsconfig's
     // `include` that the project imports are added, as tsc checks them too.
-    const project = new Project({ tsConfigFilePath: abs, compilerOptions: EMIT_OVERRIDES, skipFileDependencyResolution: true });
+    const project = createProject({ tsConfigFilePath: abs, compilerOptions: EMIT_OVERRIDES, skipFileDependencyResolution: true });
     const program = project.getProgram().compilerObject;
     const imported = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !program.isSourceFileFromExternalLibrary(f) && !project.getSourceFile(f.fileName));
     for (const f of imported) project.addSourceFileAtPath(f.fileName);
@@ -68,7 +68,7 @@ export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
  * from `baseDir`. Used by tests and by `durablec transform`.
  */
 export function loadProjectFromFiles(files: Record<string, string>, baseDir: string, options?: ts.CompilerOptions): LoadedProject {
-  const project = new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...options, ...EMIT_OVERRIDES }, skipAddingFilesFromTsConfig: true });
+  const project = createProject({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...options, ...EMIT_OVERRIDES }, skipAddingFilesFromTsConfig: true });
   for (const [name, text] of Object.entries(files)) {
     project.createSourceFile(path.resolve(baseDir, name), text, { overwrite: true });
   }

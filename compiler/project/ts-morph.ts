@@ -15,7 +15,6 @@ export const Node = morph.Node;
 export type Node<T extends M.ts.Node = M.ts.Node> = M.Node<T>;
 export const SyntaxKind = morph.SyntaxKind;
 export type SyntaxKind = M.SyntaxKind;
-export const Project = morph.Project;
 export type Project = M.Project;
 export const ts = morph.ts;
 /** The TypeScript types the compiler names as `ts.X`: add one here when tsc reports it missing. */
@@ -43,8 +42,8 @@ export declare namespace ts {
 export type * from "ts-morph";
 
 /**
- * Declarations that only TypeScript's checker reads: its lib files (lib.dom.d.ts alone is 1.3 MB,
- * mostly JSDoc) and DefinitelyTyped packages (@types/node). durablec looks for JSDoc tags
+ * Declarations that only TypeScript's checker reads: its lib files (1.3 MB for lib.dom.d.ts) and
+ * DefinitelyTyped packages (@types/node: 2 MB, mostly JSDoc). durablec looks for JSDoc tags
  * (`@deterministic`, `@effectful`) in the user's code and in packages, never there.
  */
 const CHECKER_ONLY_DECLARATIONS = /[\\/]node_modules[\\/](?:typescript[\\/]lib[\\/]lib\.[^\\/]*\.d\.ts|@types[\\/])/;
@@ -57,14 +56,16 @@ interface SourceFileFactory {
  * ts-morph's cache of parsed files, with TypeScript's lib files and `@types` parsed as `tsc`
  * parses them: without the JSDoc the type checker does not need, and with parent pointers left to
  * the binder. ts-morph parses every file with full JSDoc and a separate pass setting parent
- * pointers; for those declaration files that cost ~0.1 s of every build. ts-morph creates its
- * registry as `new common.DocumentRegistry(…)`, so the registry class is swapped before any
- * Project exists (test/compiler/ts-morph-registry.test.ts checks it still is).
+ * pointers; for those declaration files that cost ~0.1 s of every build. ts-morph creates a
+ * Project's registry as `new common.DocumentRegistry(…)`, so `createProject` swaps the class while
+ * it creates one (test/compiler/ts-morph-registry.test.ts checks it still works); other users of
+ * ts-morph in the same process keep ts-morph's own.
  */
 const common = createRequire(require.resolve("ts-morph"))("@ts-morph/common") as { DocumentRegistry: new (fs: SourceFileFactory) => object };
+const MorphDocumentRegistry = common.DocumentRegistry;
 type ScriptSnapshot = M.ts.IScriptSnapshot;
 
-class DocumentRegistry extends common.DocumentRegistry {
+class DocumentRegistry extends MorphDocumentRegistry {
   readonly #files = new Map<string, M.ts.SourceFile>();
   readonly #fileSystem: SourceFileFactory;
 
@@ -101,5 +102,14 @@ class DocumentRegistry extends common.DocumentRegistry {
     return sourceFile;
   }
 }
-common.DocumentRegistry = DocumentRegistry;
+
+/** A ts-morph Project that parses lib files and `@types` packages as `tsc` does (see above). */
+export function createProject(options?: M.ProjectOptions): M.Project {
+  common.DocumentRegistry = DocumentRegistry;
+  try {
+    return new morph.Project(options);
+  } finally {
+    common.DocumentRegistry = MorphDocumentRegistry;
+  }
+}
 
