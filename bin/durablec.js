@@ -28,4 +28,9 @@ else if (compilerCommand) cacheCompiledPackages();
 // The compiler's commands run the bundled command line (scripts/bundle-cli.mjs): one module to load.
 const { main } = await import(compilerCommand ? "../dist/compiler-cli.js" : "../dist/compiler/cli/main.js");
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// A compiler command is done when main returns (--watch never does): exit now instead of waiting
+// ~50 ms for the writer and transpiler threads and esbuild's service to wind down, unless output
+// is still queued for a pipe that has not taken it yet.
+if (compilerCommand && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+process.exitCode = code;

@@ -328,6 +328,22 @@ export const greet = async name => {
     expect(fs.existsSync(path.join(TMP, "unused-code-cache"))).toBe(false);
   });
 
+  it("writes all of a large output to a pipe that reads slowly before it exits", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const dir = project({});
+    let source = "";
+    for (let f = 0; f < 400; f++) source += `export async function flow${f}(input: { n: number }): Promise<number> {\n  "use durable";\n  return input.n + Date.now() + Math.random();\n}\n`;
+    fs.writeFileSync(path.join(dir, "big.ts"), source);
+    const expected = await durablec(dir, "transform", "big.ts");
+    expect(expected.code).toBe(0);
+    expect(expected.stdout.length).toBeGreaterThan(2 * 65536);
+    // The reader starts a second after the command: the pipe (64 KB) fills up meanwhile.
+    const out = path.join(dir, "out.txt");
+    const shell = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" transform big.ts | (sleep 1; cat) > "${out}"`], { cwd: dir });
+    expect(shell.status).toBe(0);
+    expect(fs.readFileSync(out, "utf8")).toBe(expected.stdout);
+  });
+
   it("rebuilds in --watch mode when a file changes", async () => {
     const { spawn } = await import("node:child_process");
     const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
