@@ -97,9 +97,9 @@ export function compile(options: CompileOptions = {}): CompileResult {
   timings.mark("load");
   // The files without durable code are emitted ahead of the analysis: esbuild turns them into
   // JavaScript on another core while this one type-checks, and the writer thread creates their
-  // files while this one analyses and emits the rest (watch mode knows what to emit only after
-  // the analysis).
-  const ahead = options.noEmit || cache ? undefined : emitAhead(project, { rootDir, ...(options.outDir ? { outDir: options.outDir } : {}) });
+  // files while this one analyses and emits the rest (a watch-mode rebuild knows what to emit
+  // only after the analysis).
+  const ahead = options.noEmit || cache?.filled ? undefined : emitAhead(project, { rootDir, ...(options.outDir ? { outDir: options.outDir } : {}) });
   const write = (file: string, text: string) => writer?.write(file, text);
   const transformed = transformProject(project, {
     rootDir,

@@ -68,6 +68,10 @@ describe("incremental (watch-mode) builds", () => {
     const first = w.build();
     expect(first.diagnostics).toEqual([]);
     expect(modules(first.outputs)).toEqual(["leaf", "quote", "rates", "report"]);
+    // The first build emits its files without durable code ahead of the analysis, as a cold build does.
+    const cold = w.scratch().outputs;
+    expect([...first.outputs.keys()].sort()).toEqual([...cold.keys()].sort());
+    expectSameAsScratch(first.outputs, cold);
 
     w.edit("src/leaf.ts", "export const leaf = 2;\n");
     const leaf = w.build();
