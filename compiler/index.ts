@@ -121,6 +121,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
   if (hasErrors(diagnostics) || options.noEmit) {
     // Outputs emitted ahead of the analysis are not put in place.
     if (writer) discard(writer);
+    ahead?.job?.abandon();
     return { ...base, diagnostics, outputs: new Map() };
   }
 

@@ -39,6 +39,8 @@ export class Transpiler {
   readonly #flag = new Int32Array(new SharedArrayBuffer(12));
   /** Replies read from the port that belong to jobs not collected yet. */
   readonly #unclaimed = new Map<number, Map<string, Transpiled>>();
+  /** Jobs nobody will collect: their replies are dropped when they arrive. */
+  readonly #abandoned = new Set<number>();
   #jobs = 0;
   #closed = false;
 
@@ -56,9 +58,9 @@ export class Transpiler {
   transpile(files: readonly TranspileInput[], options: TranspileOptions): TranspileJob {
     const job = ++this.#jobs;
     const names = new Set(files.map((f) => f.fileName));
-    if (files.length === 0 || !this.usable) return new TranspileJob(names, () => (files.length === 0 ? new Map() : undefined), () => true);
+    if (files.length === 0 || !this.usable) return new TranspileJob(names, { collect: () => (files.length === 0 ? new Map() : undefined), answered: () => true, abandon: () => {} });
     this.#worker.postMessage({ job, files, options });
-    return new TranspileJob(names, () => this.#collect(job), () => this.#answered(job));
+    return new TranspileJob(names, { collect: () => this.#collect(job), answered: () => this.#answered(job), abandon: () => this.#abandon(job) });
   }
 
   /** Stops the worker thread (the transpiler cannot be used afterwards). */
@@ -81,8 +83,14 @@ export class Transpiler {
   #receive(): void {
     for (let reply = receiveMessageOnPort(this.#replies); reply; reply = receiveMessageOnPort(this.#replies)) {
       const message = reply.message as { job: number; results: [string, Transpiled][] };
+      if (this.#abandoned.delete(message.job)) continue;
       this.#unclaimed.set(message.job, new Map(message.results));
     }
+  }
+
+  #abandon(job: number): void {
+    this.#receive();
+    if (!this.#unclaimed.delete(job)) this.#abandoned.add(job);
   }
 
   #collect(job: number): Map<string, Transpiled> | undefined {
@@ -107,28 +115,31 @@ export class Transpiler {
 
 /** A transpile in progress: `results()` waits for it (once; later calls return the same map). */
 export class TranspileJob {
-  readonly #collect: () => Map<string, Transpiled> | undefined;
-  readonly #answered: () => boolean;
+  readonly #thread: { collect(): Map<string, Transpiled> | undefined; answered(): boolean; abandon(): void };
   #results: Map<string, Transpiled> | undefined | null = null;
 
-  /** `files`: the file names the job transpiles. */
+  /** `files`: the file names the job transpiles; `thread`: how to reach its reply. */
   constructor(
     readonly files: ReadonlySet<string>,
-    collect: () => Map<string, Transpiled> | undefined,
-    answered: () => boolean,
+    thread: { collect(): Map<string, Transpiled> | undefined; answered(): boolean; abandon(): void },
   ) {
-    this.#collect = collect;
-    this.#answered = answered;
+    this.#thread = thread;
+  }
+
+  /** Says nobody will collect the results (a build that failed before its emit): they are dropped. */
+  abandon(): void {
+    if (this.#results === null) this.#thread.abandon();
+    this.#results = undefined;
   }
 
   /** True when `results()` would not wait. */
   ready(): boolean {
-    return this.#results !== null || this.#answered();
+    return this.#results !== null || this.#thread.answered();
   }
 
   /** File name → esbuild's output, or `undefined` when the thread is gone (emit with TypeScript). */
   results(): Map<string, Transpiled> | undefined {
-    if (this.#results === null) this.#results = this.#collect();
+    if (this.#results === null) this.#results = this.#thread.collect();
     return this.#results;
   }
 }

@@ -50,4 +50,21 @@ describe("Transpiler", () => {
     expect(closed.transpile([{ fileName: "/p/a.ts", text: "export {};\n", sourcefile: "a.ts" }], OPTIONS).results()).toBeUndefined();
     expect(closed.transpile([], OPTIONS).results()).toEqual(new Map());
   });
+
+  it("drops the reply of a job nobody will collect, whenever it arrives", () => {
+    const files = [{ fileName: "/p/a.ts", text: "export const a = 1;\n", sourcefile: "a.ts" }];
+    const early = transpiler.transpile(files, OPTIONS);
+    early.abandon();
+    expect(early.results()).toBeUndefined();
+    const answered = transpiler.transpile(files, OPTIONS);
+    answered.results();
+    const late = transpiler.transpile(files, OPTIONS);
+    while (!late.ready()) {
+      // The reply arrives.
+    }
+    late.abandon();
+    expect(late.results()).toBeUndefined();
+    // Later jobs are answered as usual.
+    expect(transpiler.transpile(files, OPTIONS).results()!.get("/p/a.ts")).toMatchObject({ code: "const a = 1;\nexport {\n  a\n};\n" });
+  });
 });
