@@ -73,7 +73,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
   const cwd = process.cwd();
   // Started first: the thread is ready by the time the first file is emitted.
   const writer = (options.write ?? !options.files) && !options.noEmit ? outputWriter() : undefined;
-  // And esbuild's (see transpileUnchangedFiles), warm by the time the project is loaded.
+  // And esbuild's (see emitAhead), warm by the time the project is loaded.
   if (!options.noEmit) sharedTranspiler();
   let loaded;
   if (options.project) loaded = { project: options.project, rootDir: options.baseDir ?? cwd, diagnostics: [] as Diagnostic[] };
@@ -128,7 +128,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
   const only = cache?.pendingEmit;
   let emitted;
   try {
-    emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}), ...(ahead ? { ahead } : {}), ...(writer ? { onOutput: (file: string, text: string) => writer.write(file, text) } : {}) });
+    emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}), ...(ahead ? { ahead } : {}), ...(writer ? { onOutput: write } : {}) });
   } catch (error) {
     if (writer) discard(writer);
     throw error;

@@ -30,7 +30,7 @@ export interface EmitOptions {
    */
   onOutput?: (file: string, text: string) => void;
   /** The files without durable code, emitted ahead of the analysis (`emitAhead`). */
-  ahead?: EmitAhead;
+  ahead?: UnchangedEmit;
 }
 
 export interface EmitResult {
@@ -98,40 +98,39 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
     emitDiagnostics.push(...ahead.diagnostics);
   }
   const sources = allSources.filter((sf) => !done.has(sf.fileName));
+  const isRewritten = (sf: ts.SourceFile) => byName.has(path.normalize(sf.fileName));
 
-  // esbuild's job (rewritten files among them) runs while this thread emits declarations. A file
-  // esbuild refused, or a thread that is gone, is emitted by TypeScript.
+  // esbuild works on the rewritten files and on the unchanged ones while this thread emits
+  // declarations. A rewritten file esbuild refused, or a thread that is gone, is emitted by a
+  // program that knows the user's modules.
   const isolated = isolatedEmit(oldProgram);
-  const byEsbuild = [...(isolated ? sources.filter((sf) => isolated.accepts(sf)) : [])];
-  const inputs = byEsbuild.map((sf) => isolated!.input(sf.fileName, byName.get(path.normalize(sf.fileName))?.code ?? sf.text));
+  const byEsbuild = isolated ? sources.filter((sf) => isRewritten(sf) && isolated.accepts(sf)) : [];
+  const inputs = byEsbuild.map((sf) => isolated!.input(sf.fileName, byName.get(path.normalize(sf.fileName))!.code));
   const job = inputs.length > 0 ? sharedTranspiler().transpile(inputs, isolated!.options) : undefined;
-  const esbuildTakes = new Set(byEsbuild);
-  const withTypes = [...byName.values()].filter((r) => wanted(path.normalize(r.fileName)) && !esbuildTakes.has(oldProgram.getSourceFile(r.fileName)!));
+  const unchanged = startUnchangedEmit(
+    oldProgram,
+    sources.filter((sf) => !isRewritten(sf)),
+    (write) => relocator(base, outDir, options.rootDir, write),
+  );
+  const withTypes = [...byName.values()].filter((r) => wanted(path.normalize(r.fileName)) && !byEsbuild.includes(oldProgram.getSourceFile(r.fileName)!));
 
-  for (const sf of sources) {
-    const fileName = path.normalize(sf.fileName);
-    const r = byName.get(fileName);
-    if (!r) {
-      if (!esbuildTakes.has(sf)) emitDiagnostics.push(...oldProgram.emit(sf, relocate).diagnostics);
-      else if (base.declaration) emitDiagnostics.push(...oldProgram.emit(sf, relocate, undefined, true).diagnostics);
-      continue;
-    }
-    if (base.declaration) {
+  if (base.declaration) {
+    for (const sf of sources.filter(isRewritten)) {
+      const r = byName.get(path.normalize(sf.fileName))!;
       const reshape = reshapeDeclarations(r.declarations ?? []);
       emitDiagnostics.push(...oldProgram.emit(sf, relocate, undefined, true, { afterDeclarations: [reshape.transformer] }).diagnostics);
       const missing = reshape.missing();
-      if (missing.length) internal.push(createDiagnostic("InternalError", { problem: `no declaration of ${missing.join(", ")} in the declarations of ${fileName}` }));
+      if (missing.length) internal.push(createDiagnostic("InternalError", { problem: `no declaration of ${missing.join(", ")} in the declarations of ${path.normalize(sf.fileName)}` }));
     }
   }
+  unchanged.emit(output);
+  emitDiagnostics.push(...unchanged.diagnostics);
   const results = job?.results();
   for (const sf of byEsbuild) {
-    const r = byName.get(path.normalize(sf.fileName));
+    const r = byName.get(path.normalize(sf.fileName))!;
     const result = results?.get(sf.fileName);
-    if (transpiled(result)) {
-      const write = r ? rewrittenOutput(r) : relocate;
-      for (const [file, text] of isolated!.outputs(sf.fileName, result)) write(file, text, false);
-    } else if (r) withTypes.push(r);
-    else emitDiagnostics.push(...oldProgram.emit(sf, javaScriptOnly(relocate)).diagnostics);
+    if (!transpiled(result)) withTypes.push(r);
+    else for (const [file, text] of isolated!.outputs(sf.fileName, result)) rewrittenOutput(r)(file, text, false);
   }
   if (withTypes.length > 0) {
     const program = javaScriptProgram(oldProgram, byName, lightPrograms.get(project));
@@ -146,29 +145,32 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
 }
 
 /**
- * The files of a project without durable code ("use durable" nowhere in their text: nothing in
- * them is rewritten), emitted ahead of the rest so that the writer thread creates their files
- * while the compiler analyses and emits the others. esbuild starts on their JavaScript as soon as
- * the program is loaded, and `handOver` gives it to the writer as soon as it is ready (between
- * two files of the type check); once the check has passed, `emit` emits their declarations and
- * whatever esbuild did not take. `emitProject` takes what was emitted here (`EmitOptions.ahead`).
+ * Emits files as they are (nothing rewritten): JavaScript from esbuild (on the transpiler's thread)
+ * where the isolated-emit policy accepts the file, from TypeScript otherwise or when esbuild
+ * refused it; declarations from TypeScript. The job starts when this is created; `emit` emits the
+ * declarations while esbuild works, then takes its JavaScript.
  *
- * Everything written here is final: a file the emit later treats differently (it turned out to
- * have durable code after all) has the same outputs emitted again, and the writer keeps the last
- * text written under a name; a build that fails discards everything queued.
+ * compile() uses it to emit the files without durable code ahead of the analysis (`emitAhead`):
+ * `handOver` gives esbuild's JavaScript to the writer as soon as it is ready (between two files of
+ * the type check), `emit` runs once the check has passed, and `emitProject` takes what was
+ * emitted (`EmitOptions.ahead`). Everything written is final: a file the emit later treats
+ * differently (it turned out to be rewritten) has the same outputs emitted again, and the writer
+ * keeps the last text written under a name; a build that fails discards everything queued.
  */
-export class EmitAhead {
+export class UnchangedEmit {
   /** What was emitted, by source file: [output file, text]. */
   readonly emitted = new Map<string, [file: string, text: string][]>();
   readonly diagnostics: ts.Diagnostic[] = [];
   readonly #program: ts.Program;
   readonly #files: readonly ts.SourceFile[];
   readonly #job: TranspileJob | undefined;
-  readonly #relocate: (output: (file: string, text: string) => void) => ts.WriteFileCallback;
-  #handedOver = false;
-  #emitted = false;
+  readonly #relocate: (write: (file: string, text: string) => void) => ts.WriteFileCallback;
+  /** Files whose JavaScript `handOver` gave out. */
+  readonly #handedOver = new Set<string>();
+  #handOverDone = false;
+  #emitDone = false;
 
-  constructor(program: ts.Program, files: readonly ts.SourceFile[], job: TranspileJob | undefined, relocate: (output: (file: string, text: string) => void) => ts.WriteFileCallback) {
+  constructor(program: ts.Program, files: readonly ts.SourceFile[], job: TranspileJob | undefined, relocate: (write: (file: string, text: string) => void) => ts.WriteFileCallback) {
     this.#program = program;
     this.#files = files;
     this.#job = job;
@@ -182,34 +184,36 @@ export class EmitAhead {
 
   /** Gives esbuild's JavaScript to `write` if the job is done (does not wait), once. */
   handOver(write: (file: string, text: string) => void): void {
-    if (this.#handedOver || !this.#job?.ready()) return;
-    this.#handedOver = true;
+    if (this.#handOverDone || !this.#job?.ready()) return;
+    this.#handOverDone = true;
     const isolated = isolatedEmit(this.#program)!;
     for (const [fileName, result] of this.#job.results() ?? []) {
       if (!transpiled(result)) continue;
+      this.#handedOver.add(fileName);
       const relocate = this.#relocate(this.#recorder(fileName, write));
       for (const [file, text] of isolated.outputs(fileName, result)) relocate(file, text, false);
     }
   }
 
   /**
-   * Emits what is left of these files (declarations; JavaScript esbuild did not produce or the
-   * policy refuses, which replaces esbuild's), once. Needs the type check to have passed.
+   * Emits what is left (declarations; JavaScript esbuild did not produce or the policy refuses,
+   * which replaces esbuild's), once. Needs the type check to have passed.
    */
   emit(write: (file: string, text: string) => void): void {
-    if (this.#emitted) return;
-    this.#emitted = true;
+    if (this.#emitDone) return;
+    this.#emitDone = true;
     this.handOver(write);
     const isolated = isolatedEmit(this.#program);
-    const results = this.#job?.results();
-    const declaration = !!this.#program.getCompilerOptions().declaration;
+    const byEsbuild = new Set(this.#files.filter((sf) => this.#job?.files.has(sf.fileName) && isolated!.accepts(sf)));
+    const declarations = !!this.#program.getCompilerOptions().declaration;
+    const relocate = (sf: ts.SourceFile) => this.#relocate(this.#recorder(sf.fileName, write));
+    if (declarations) for (const sf of byEsbuild) this.diagnostics.push(...this.#program.emit(sf, relocate(sf), undefined, true).diagnostics);
+    const results = byEsbuild.size > 0 ? this.#job?.results() : undefined;
     for (const sf of this.#files) {
-      const relocate = this.#relocate(this.#recorder(sf.fileName, write));
       const result = results?.get(sf.fileName);
-      const byEsbuild = transpiled(result) && !!isolated?.accepts(sf);
-      if (byEsbuild && !this.emitted.has(sf.fileName)) for (const [file, text] of isolated!.outputs(sf.fileName, result)) relocate(file, text, false);
-      if (!byEsbuild) this.diagnostics.push(...this.#program.emit(sf, relocate).diagnostics);
-      else if (declaration) this.diagnostics.push(...this.#program.emit(sf, relocate, undefined, true).diagnostics);
+      if (!byEsbuild.has(sf)) this.diagnostics.push(...this.#program.emit(sf, relocate(sf)).diagnostics);
+      else if (!transpiled(result)) this.diagnostics.push(...this.#program.emit(sf, javaScriptOnly(relocate(sf))).diagnostics);
+      else if (!this.#handedOver.has(sf.fileName)) for (const [file, text] of isolated!.outputs(sf.fileName, result)) relocate(sf)(file, text, false);
     }
   }
 
@@ -226,17 +230,25 @@ export class EmitAhead {
   }
 }
 
-/** Starts emitting the files of `project` without durable code (see `EmitAhead`). */
-export function emitAhead(project: Project, options: { rootDir: string; outDir?: string }): EmitAhead {
+/** Starts emitting `files` as they are: esbuild begins on the ones it can take (see `UnchangedEmit`). */
+function startUnchangedEmit(program: ts.Program, files: readonly ts.SourceFile[], relocate: (write: (file: string, text: string) => void) => ts.WriteFileCallback): UnchangedEmit {
+  const isolated = isolatedEmit(program);
+  const candidates = isolated ? files.filter((sf) => isolated.candidate(sf)) : [];
+  const job = candidates.length > 0 ? sharedTranspiler().transpile(candidates.map((sf) => isolated!.input(sf.fileName, sf.text)), isolated!.options) : undefined;
+  return new UnchangedEmit(program, files, job, relocate);
+}
+
+/**
+ * Starts emitting the files of `project` without durable code ("use durable" nowhere in their
+ * text: nothing in them is rewritten) ahead of the analysis (see `UnchangedEmit`).
+ */
+export function emitAhead(project: Project, options: { rootDir: string; outDir?: string }): UnchangedEmit {
   const program = project.getProgram().compilerObject;
   const roots = new Set(program.getRootFileNames().map((f) => path.normalize(f)));
   const files = program.getSourceFiles().filter((sf) => roots.has(path.normalize(sf.fileName)) && !sf.isDeclarationFile && !sf.text.includes("use durable"));
-  const isolated = isolatedEmit(program);
-  const candidates = isolated ? files.filter((sf) => isolated.candidate(sf)) : [];
-  const job = isolated && candidates.length > 0 ? sharedTranspiler().transpile(candidates.map((sf) => isolated.input(sf.fileName, sf.text)), isolated.options) : undefined;
   const base = program.getCompilerOptions();
   const outDir = outDirOf(base, options.outDir, options.rootDir);
-  return new EmitAhead(program, files, job, (output) => relocator(base, outDir, options.rootDir, output));
+  return startUnchangedEmit(program, files, (write) => relocator(base, outDir, options.rootDir, write));
 }
 
 /** `write` for the JavaScript and its map only (the declarations were emitted already). */

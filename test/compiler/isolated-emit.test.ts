@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { EmitAhead, emitAhead, emitProject, writeOutputs, type EmitOptions } from "../../compiler/emit/emit-project.js";
+import { UnchangedEmit, emitAhead, emitProject, writeOutputs, type EmitOptions } from "../../compiler/emit/emit-project.js";
 import { isolatedEmit } from "../../compiler/emit/isolated-emit.js";
 import { Transpiler } from "../../compiler/emit/transpiler.js";
 import { loadProjectFromTsconfig } from "../../compiler/project/load-project.js";
@@ -157,7 +157,7 @@ describe("isolated JavaScript emit", () => {
         const isolated = isolatedEmit(program)!;
         const sources = program.getSourceFiles().filter((sf) => isolated.candidate(sf));
         const job = dead.transpile(sources.map((sf) => isolated.input(sf.fileName, sf.text)), isolated.options);
-        return { ahead: new EmitAhead(program, sources, job, (output) => (file, text) => output(file, text)) };
+        return { ahead: new UnchangedEmit(program, sources, job, (output) => (file, text) => output(file, text)) };
       },
     });
     expect(Object.fromEntries(formats)).toEqual({ "a.ts": "typescript", "b.ts": "typescript" });
