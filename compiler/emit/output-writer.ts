@@ -6,7 +6,9 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "
  *
  * Creating files is kernel work (about 0.6 ms per file on a virtualised ext4 disk: most of a cold
  * build's writing time), so it runs on the second core while the main thread emits the next file.
- * Each output is written to a temporary name next to its target and renamed over it on `commit()`:
+ * An output equal to the file already at its target is left alone (its mtime stays, and a watcher
+ * of the output directory sees only what changed); each other output is written to a temporary
+ * name next to its target and renamed over it on `commit()`:
  * a build that fails while emitting (`abort()`) leaves the previous outputs as they were, removes
  * the directories it created, and a reader of the output directory (`durablec dev`, a file
  * watcher) never sees a half-written file.
@@ -114,7 +116,25 @@ const WRITER_THREAD = `
   const knownDirs = new Set();
   let failure;
 
+  /** True when \`file\` holds exactly \`text\` already: writing it again would only change its mtime. */
+  const unchanged = (file, text) => {
+    try {
+      const stat = fs.statSync(file, { throwIfNoEntry: false });
+      return !!stat && stat.isFile() && stat.size === Buffer.byteLength(text) && fs.readFileSync(file, "utf8") === text;
+    } catch {
+      return false;
+    }
+  };
   const write = (file, text) => {
+    if (unchanged(file, text)) {
+      // A later text for a file replaces an earlier one, "as it is" included.
+      const tmp = staged.get(file);
+      if (tmp !== undefined) {
+        fs.rmSync(tmp, { force: true });
+        staged.delete(file);
+      }
+      return;
+    }
     const dir = path.dirname(file);
     if (!knownDirs.has(dir)) {
       const first = fs.mkdirSync(dir, { recursive: true });

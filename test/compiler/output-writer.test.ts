@@ -66,6 +66,39 @@ describe("OutputWriter", () => {
     expect(tree(dir)).toEqual({});
   });
 
+  it("leaves an output equal to the file on disk as it is, and replaces one that changed", () => {
+    const same = path.join(dir, "same.js");
+    const changed = path.join(dir, "changed.js");
+    fs.writeFileSync(same, "same");
+    fs.writeFileSync(changed, "before");
+    const old = new Date(Date.now() - 60_000);
+    for (const f of [same, changed]) fs.utimesSync(f, old, old);
+    const before = fs.statSync(same);
+    writer.write(same, "same");
+    writer.write(changed, "after");
+    writer.commit();
+    expect(tree(dir)).toEqual({ "same.js": "same", "changed.js": "after" });
+    const after = fs.statSync(same);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect(fs.statSync(changed).mtimeMs).toBeGreaterThan(old.getTime() + 30_000);
+  });
+
+  it("lets a later text equal to the disk replace an earlier different one of the same build", () => {
+    const file = path.join(dir, "twice.js");
+    fs.writeFileSync(file, "on disk");
+    writer.write(file, "first");
+    writer.write(file, "on disk");
+    writer.commit();
+    expect(tree(dir)).toEqual({ "twice.js": "on disk" });
+  });
+
+  it("replaces a file of the same size whose bytes differ", () => {
+    fs.writeFileSync(path.join(dir, "a.js"), "abc");
+    writer.write(path.join(dir, "a.js"), "abd");
+    writer.commit();
+    expect(tree(dir)).toEqual({ "a.js": "abd" });
+  });
+
   it("does nothing on commit or abort when nothing was queued", () => {
     writer.commit();
     writer.abort();
@@ -96,6 +129,26 @@ describe("compile() writing a project", () => {
     expect(bad.diagnostics.map((d) => d.code)).toEqual(["TS4094"]);
     expect(bad.outputs.size).toBe(0);
     expect(tree(path.join(dir, "dist"))).toEqual(written);
+  });
+
+  it("rebuilding rewrites only the outputs whose text changed", () => {
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    fs.mkdirSync(path.join(dir, "src"));
+    fs.writeFileSync(path.join(dir, "src", "flow.ts"), flow);
+    fs.writeFileSync(path.join(dir, "src", "util.ts"), "export function one(): number {\n  return 1;\n}\n");
+    fs.writeFileSync(path.join(dir, "src", "other.ts"), "export const two = 2;\n");
+    expect(compile({ tsconfig: path.join(dir, "tsconfig.json") }).diagnostics).toEqual([]);
+    const dist = path.join(dir, "dist");
+    const old = new Date(Date.now() - 60_000);
+    for (const f of Object.keys(tree(dist))) fs.utimesSync(path.join(dist, f), old, old);
+    fs.writeFileSync(path.join(dir, "src", "util.ts"), "export function one(): number {\n  return 11;\n}\n");
+    const again = compile({ tsconfig: path.join(dir, "tsconfig.json") });
+    expect(again.diagnostics).toEqual([]);
+    const touched = Object.keys(tree(dist)).filter((f) => fs.statSync(path.join(dist, f)).mtimeMs > old.getTime() + 30_000);
+    // The declaration's text is the same (`one(): number`): only the JavaScript and its map changed.
+    expect(touched.sort()).toEqual(["util.js"]);
+    expect(tree(dist)).toEqual(Object.fromEntries([...again.outputs].map(([f, t]) => [path.relative(dist, f), t])));
   });
 
   it("puts nothing in place when the type check fails after esbuild's outputs went to the writer", () => {
