@@ -1,8 +1,8 @@
 import * as path from "node:path";
-import { Node, SyntaxKind, type Project, type SourceFile } from "./project/ts-morph.js";
+import { Node, SyntaxKind, type Project, type SourceFile, type ts } from "./project/ts-morph.js";
 import { analyzeDurableFunction, type FunctionAnalysis } from "./analysis/analyze-durable-function.js";
 import { checkHandwrittenHandler } from "./analysis/check-handwritten-handler.js";
-import { calleeName, forEachChildDescendantsWhere, wrap } from "./analysis/compiler-nodes.js";
+import { calleeName, forEachChildDescendantsWhere, resolveAlias, symbolOf, wrap } from "./analysis/compiler-nodes.js";
 import { CallClassifier } from "./analysis/classify-call.js";
 import { discover, durableFunctionsByDeclaration, loc, type Discovery, type DurableFunction } from "./analysis/discover.js";
 import { createDiagnostic, hasErrors, InternalCompilerError, type Diagnostic } from "./diagnostics/diagnostic.js";
@@ -61,30 +61,32 @@ export interface TransformProjectOptions {
  * After compilation a durable function takes the context first (non-entries, DUR4007) or is a
  * Lambda handler (entries, DUR4008), so calls from ordinary code no longer do what they say.
  */
-function checkCallsFromOrdinaryCode(files: readonly SourceFile[], durableFunctions: readonly DurableFunction[]): Diagnostic[] {
+function checkCallsFromOrdinaryCode(files: readonly SourceFile[], durableFunctions: readonly DurableFunction[], checker: ts.TypeChecker): Diagnostic[] {
   const out: Diagnostic[] = [];
   const names = new Set(durableFunctions.map((f) => f.name));
-  let byNode: Map<Node, DurableFunction> | undefined;
+  let byDeclaration: Map<ts.Node, DurableFunction> | undefined;
   for (const file of files) {
     const text = file.getFullText();
     if (![...names].some((n) => text.includes(n))) continue;
     const callsByName = forEachChildDescendantsWhere(file.compilerNode, (n) => n.kind === SyntaxKind.CallExpression && names.has(calleeName(n, file) ?? ""));
-    for (const call of callsByName.map((n) => wrap(file, n))) {
-      if (!Node.isCallExpression(call)) continue;
-      let callee: Node = call.getExpression();
-      if (Node.isPropertyAccessExpression(callee)) callee = callee.getNameNode();
-      if (!Node.isIdentifier(callee) || !names.has(callee.getText())) continue;
-      const declared = (byNode ??= durableFunctionsByDeclaration(durableFunctions));
-      let symbol = callee.getSymbol();
-      if (symbol?.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
-      const target = symbol?.getDeclarations().map((d) => declared.get(d)).find((f) => f !== undefined);
-      if (!target) continue;
-      if (call.getAncestors().some((a) => declared.has(a))) continue;
-      const at = loc(file, callee);
+    for (const call of callsByName as ts.CallExpression[]) {
+      let callee: ts.Node = call.expression;
+      if (callee.kind === SyntaxKind.PropertyAccessExpression) callee = (callee as ts.PropertyAccessExpression).name;
+      const declared = (byDeclaration ??= durableFunctionsByDeclaration(durableFunctions));
+      const symbol = resolveAlias(symbolOf(callee, checker), checker);
+      const target = symbol?.declarations?.map((d) => declared.get(d)).find((f) => f !== undefined);
+      if (!target || isInside(call, declared)) continue;
+      const at = loc(file, wrap(file, callee));
       out.push(createDiagnostic(target.isEntry ? "EntryCalledFromOrdinaryCode" : "DurableCallerNotDurable", { name: target.name }, at));
     }
   }
   return out;
+}
+
+/** Whether one of the nodes that enclose `node` is a key of `declarations`. */
+function isInside(node: ts.Node, declarations: ReadonlyMap<ts.Node, unknown>): boolean {
+  for (let at = node.parent; at; at = at.parent) if (declarations.has(at)) return true;
+  return false;
 }
 
 export function projectSourceFiles(project: Project): SourceFile[] {
@@ -137,7 +139,8 @@ export function transformProject(project: Project, options: TransformProjectOpti
     diagnostics: everything.diagnostics.filter((d) => !d.file || files.some((f) => path.normalize(f.getFilePath()) === d.file)),
   };
   const config = options.config ?? defaultConfig();
-  const classifier = new CallClassifier(everything.functions, config, options.rootDir);
+  const checker = project.getTypeChecker().compilerObject;
+  const classifier = new CallClassifier(everything.functions, config, options.rootDir, checker);
   const diagnostics: Diagnostic[] = [...discovery.diagnostics];
   const analyses: FunctionAnalysis[] = [];
   for (const file of files) {
@@ -147,7 +150,7 @@ export function transformProject(project: Project, options: TransformProjectOpti
       const analysed = discovery.functions.filter((f) => f.sourceFile === file).map((fn) => analyzeDurableFunction(fn, classifier));
       const found = analysed.flatMap((a) => a.diagnostics);
       for (const h of discovery.handwritten) if (h.sourceFile === file) found.push(...checkHandwrittenHandler(h, classifier));
-      found.push(...checkCallsFromOrdinaryCode([file], everything.functions));
+      found.push(...checkCallsFromOrdinaryCode([file], everything.functions, checker));
       own = { analyses: analysed, diagnostics: found };
       cache?.analyses.set(name, own);
     }

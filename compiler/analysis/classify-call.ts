@@ -1,8 +1,8 @@
 import * as path from "node:path";
 import { builtinModules } from "node:module";
-import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type Symbol as MorphSymbol, type Type } from "../project/ts-morph.js";
+import { SyntaxKind, type CallExpression, type Expression, type NewExpression, type ts } from "../project/ts-morph.js";
 import type { DurableConfig } from "../project/config.js";
-import { forEachChildDescendantsWhere, wrap } from "./compiler-nodes.js";
+import { forEachChildDescendantsWhere, resolveAlias, symbolOf, wrap } from "./compiler-nodes.js";
 import { durableFunctionsByDeclaration, type DurableFunction } from "./discover.js";
 
 export const INTRINSICS = ["sleep", "step", "waitFor", "waitForCallback", "createCallback", "invoke"] as const;
@@ -35,8 +35,11 @@ interface CalleeInfo {
   member: string;
   imported?: ImportedName;
   /** The symbol of the called function (aliases resolved). */
-  symbol?: MorphSymbol;
+  symbol?: ts.Symbol;
 }
+
+/** A call or `new` on the checker's own nodes: the classifier works on these, not on ts-morph's wrappers. */
+type CompilerCall = ts.CallExpression | ts.NewExpression;
 
 /** `module#member` of nondeterministic reads (LANGUAGE §3.1). */
 const NONDETERMINISTIC = new Set([
@@ -66,30 +69,38 @@ const UNDECIDED = Symbol("in-progress");
 /**
  * Classifies calls. Effects of the user's own functions are inferred transitively across modules
  * through the checker's symbols and declarations, memoised, and safe on recursion (a function
- * under analysis counts as pure for its own recursive calls).
+ * under analysis counts as pure for its own recursive calls). The classifier works on the
+ * checker's nodes and symbols: a ts-morph wrapper for every node and symbol it looks at would
+ * cost more than the checker's own work.
  */
 export class CallClassifier {
-  private readonly memo = new Map<Node, string | null | typeof UNDECIDED>();
-  private readonly durableByNode: Map<Node, DurableFunction>;
+  /** Effects of the user's functions, by the function-like node that implements them. */
+  private readonly memo = new Map<ts.Node, string | null | typeof UNDECIDED>();
+  private readonly durableByDeclaration: Map<ts.Node, DurableFunction>;
 
   constructor(
     durableFunctions: readonly DurableFunction[],
     readonly config: DurableConfig,
     private readonly configDir: string,
+    private readonly checker: ts.TypeChecker,
   ) {
-    this.durableByNode = durableFunctionsByDeclaration(durableFunctions);
+    this.durableByDeclaration = durableFunctionsByDeclaration(durableFunctions);
   }
 
   classify(call: CallExpression | NewExpression): CallClass {
-    const calleeExpr = call.getExpression();
-    const info = this.describeCallee(calleeExpr);
-    const label = Node.isNewExpression(call) ? `new ${info.label}` : info.label;
-    const key = `${info.module}#${info.member}`;
-    const args = call.getArguments();
+    return this.classifyCompilerCall(call.compilerNode, call.getSourceFile().compilerNode);
+  }
 
-    if (Node.isNewExpression(call)) {
-      if (key === "global#Date" && args.length === 0) return { kind: "nondeterministic", label };
-      if (key === "global#Promise" && isSetTimeoutPromise(call)) return { kind: "timer-wait", label: "setTimeout" };
+  private classifyCompilerCall(call: CompilerCall, file: ts.SourceFile): CallClass {
+    const info = this.describeCallee(call.expression, file);
+    const isNew = call.kind === SyntaxKind.NewExpression;
+    const label = isNew ? `new ${info.label}` : info.label;
+    const key = `${info.module}#${info.member}`;
+    const argumentCount = call.arguments?.length ?? 0;
+
+    if (isNew) {
+      if (key === "global#Date" && argumentCount === 0) return { kind: "nondeterministic", label };
+      if (key === "global#Promise" && isSetTimeoutPromise(call, file)) return { kind: "timer-wait", label: "setTimeout" };
       return { kind: "pure", label };
     }
     if (info.module === INTRINSICS_MODULE && (INTRINSICS as readonly string[]).includes(info.member)) {
@@ -101,13 +112,14 @@ export class CallClassifier {
     if (["global#setTimeout", "global#setInterval", "global#setImmediate", "timers#setTimeout", "timers#setInterval"].includes(key)) {
       return { kind: "timer-callback", label: info.member.replace(/^\*\./, "") };
     }
-    if (key === "global#Date" && args.length === 0) return { kind: "nondeterministic", label: "Date" };
+    if (key === "global#Date" && argumentCount === 0) return { kind: "nondeterministic", label: "Date" };
     if (NONDETERMINISTIC.has(key) || NONDETERMINISTIC.has(key.replace("#*.", "#")) || NONDETERMINISTIC.has(key.replace("#default.", "#"))) {
       return { kind: "nondeterministic", label };
     }
     if (ID_LIBRARIES.has(info.module)) return { kind: "nondeterministic", label };
 
-    const durable = info.symbol?.getDeclarations().map((d) => this.durableByNode.get(d)).find((f) => f !== undefined);
+    const declarations = info.symbol?.declarations ?? [];
+    const durable = declarations.map((d) => this.durableByDeclaration.get(d)).find((f) => f !== undefined);
     if (durable) return { kind: "durable-call", target: durable, label, ...(info.imported ? { via: info.imported } : {}) };
 
     const override = this.override(info);
@@ -122,7 +134,7 @@ export class CallClassifier {
     }
     const where = declarationPlace(info.symbol);
     if (where.place === "node" || where.place === "package") {
-      return returnsPromise(call.getType())
+      return this.returnsPromise(call)
         ? { kind: "effect", label, reason: `${where.pkg ?? "a package"} returns a promise (I/O)` }
         : { kind: "pure", label };
     }
@@ -131,15 +143,19 @@ export class CallClassifier {
       if (reason) return { kind: "effect", label, reason };
       // A promise from code whose body the compiler cannot see (an interface method, a callback
       // parameter, a `declare`d function) may do anything: checkpoint it.
-      const hasBody = (info.symbol?.getDeclarations() ?? []).some((d) => functionLike(d) !== undefined);
-      if (!hasBody && returnsPromise(call.getType())) return { kind: "effect", label, reason: "returns a promise from code the compiler cannot see" };
+      const hasBody = declarations.some((d) => functionLike(d) !== undefined);
+      if (!hasBody && this.returnsPromise(call)) return { kind: "effect", label, reason: "returns a promise from code the compiler cannot see" };
     }
     return { kind: "pure", label };
   }
 
+  private returnsPromise(call: CompilerCall): boolean {
+    return returnsPromise(this.checker.getTypeAtLocation(call));
+  }
+
   /** Why the user's function behind `symbol` is effectful, or null when it is pure. */
-  userFunctionEffect(symbol: MorphSymbol | undefined): string | null {
-    for (const decl of symbol?.getDeclarations() ?? []) {
+  private userFunctionEffect(symbol: ts.Symbol | undefined): string | null {
+    for (const decl of symbol?.declarations ?? []) {
       const fn = functionLike(decl);
       if (!fn) continue;
       const tags = jsDocTags(decl);
@@ -149,24 +165,28 @@ export class CallClassifier {
       if (cached === UNDECIDED) return null;
       if (cached !== undefined) return cached;
       this.memo.set(fn, UNDECIDED);
-      let reason: string | null = null;
-      const calls = forEachChildDescendantsWhere(fn.compilerNode, (n) => n.kind === SyntaxKind.CallExpression || n.kind === SyntaxKind.NewExpression);
-      for (const node of calls.map((n) => wrap(fn.getSourceFile(), n))) {
-        if (!Node.isCallExpression(node) && !Node.isNewExpression(node)) continue;
-        const c = this.classify(node);
-        if (c.kind === "pure") continue;
-        reason = c.kind === "effect" ? `calls ${c.label}${c.reason.startsWith("calls ") ? ` (${c.reason.slice(6)})` : ""}` : `calls ${c.label}`;
-        break;
-      }
+      const reason = this.firstEffectIn(fn);
       this.memo.set(fn, reason);
       if (reason) return reason;
     }
     return null;
   }
 
+  /** Why a call in the body of `fn` is not pure (the first such call in source order), or null. */
+  private firstEffectIn(fn: ts.Node): string | null {
+    const file = fn.getSourceFile();
+    const calls = forEachChildDescendantsWhere(fn, (n) => n.kind === SyntaxKind.CallExpression || n.kind === SyntaxKind.NewExpression);
+    for (const call of calls) {
+      const c = this.classifyCompilerCall(call as CompilerCall, file);
+      if (c.kind === "pure") continue;
+      return c.kind === "effect" ? `calls ${c.label}${c.reason.startsWith("calls ") ? ` (${c.reason.slice(6)})` : ""}` : `calls ${c.label}`;
+    }
+    return null;
+  }
+
   private override(info: CalleeInfo): "deterministic" | "effectful" | undefined {
     const tags = new Set<string>();
-    for (const d of info.symbol?.getDeclarations() ?? []) for (const t of jsDocTags(d)) tags.add(t);
+    for (const d of info.symbol?.declarations ?? []) for (const t of jsDocTags(d)) tags.add(t);
     if (tags.has("deterministic")) return "deterministic";
     if (tags.has("effectful") || tags.has("effect")) return "effectful";
     const { deterministic, effectful } = this.config.effects;
@@ -185,48 +205,46 @@ export class CallClassifier {
     const last = member.split(".").pop()!;
     const keys = new Set<string>([`${info.module}#${member}`, `${info.module}#${last}`, `${info.module}#*`]);
     const where = declarationPlace(info.symbol);
-    const decl = info.symbol?.getDeclarations()[0];
-    const container = decl?.getParent();
-    const qualified = container && (Node.isClassDeclaration(container) || Node.isInterfaceDeclaration(container)) ? `${container.getName()}.${last}` : last;
+    const decl = info.symbol?.declarations?.[0];
+    const qualified = decl ? qualifiedMemberName(decl, last) : last;
     if (where.pkg) for (const n of [last, qualified, "*"]) keys.add(`${where.pkg}#${n}`);
     if (where.place === "user" && decl) {
-      const rel = path.relative(this.configDir, decl.getSourceFile().getFilePath()).split(path.sep).join("/");
+      const rel = path.relative(this.configDir, decl.getSourceFile().fileName).split(path.sep).join("/");
       for (const n of [last, qualified, "*"]) keys.add(`${rel}#${n}`);
     }
     return keys;
   }
 
   /** Root of the callee (import, global or local) and its path, from the checker's symbols. */
-  describeCallee(expr: Expression): CalleeInfo {
+  private describeCallee(expr: ts.Expression, file: ts.SourceFile): CalleeInfo {
     const chain: string[] = [];
-    let root: Expression = expr;
-    while (Node.isPropertyAccessExpression(root)) {
-      chain.unshift(root.getName());
-      root = root.getExpression();
+    let root: ts.Expression = expr;
+    while (root.kind === SyntaxKind.PropertyAccessExpression) {
+      const access = root as ts.PropertyAccessExpression;
+      chain.unshift(access.name.getText(file));
+      root = access.expression;
     }
-    while (Node.isParenthesizedExpression(root) || Node.isNonNullExpression(root)) root = root.getExpression();
-    const exprSymbol = expr.getSymbol();
-    const symbol = resolveAlias(exprSymbol);
-    if (root.getKind() === SyntaxKind.ThisKeyword) return { label: chain.join("."), module: "local", member: chain.join("."), ...(symbol ? { symbol } : {}) };
-    if (!Node.isIdentifier(root)) {
+    while (root.kind === SyntaxKind.ParenthesizedExpression || root.kind === SyntaxKind.NonNullExpression) root = (root as ts.Expression & { expression: ts.Expression }).expression;
+    const exprSymbol = symbolOf(expr, this.checker);
+    const symbol = resolveAlias(exprSymbol, this.checker);
+    if (root.kind === SyntaxKind.ThisKeyword) return { label: chain.join("."), module: "local", member: chain.join("."), ...(symbol ? { symbol } : {}) };
+    if (root.kind !== SyntaxKind.Identifier) {
       const name = chain.length ? chain[chain.length - 1]! : "call";
       return { label: name, module: "local", member: name, ...(symbol ? { symbol } : {}) };
     }
-    const rootName = root.getText();
+    const rootName = root.getText(file);
     const label = [rootName, ...chain].join(".");
-    const rootSymbol = root === expr ? exprSymbol : root.getSymbol();
-    const rootDecl = rootSymbol?.getDeclarations()[0];
+    const rootSymbol = root === expr ? exprSymbol : symbolOf(root, this.checker);
+    const rootDecl = rootSymbol?.declarations?.[0];
     const base = { label, ...(symbol ? { symbol } : {}) };
-    if (rootDecl && (Node.isImportSpecifier(rootDecl) || Node.isNamespaceImport(rootDecl) || Node.isImportClause(rootDecl))) {
-      const importDecl = rootDecl.getFirstAncestorByKind(SyntaxKind.ImportDeclaration)!;
-      const specifier = importDecl.getModuleSpecifierValue();
-      const module = specifier.replace(/^node:/, "");
-      const importedName = Node.isImportSpecifier(rootDecl) ? rootDecl.getName() : Node.isNamespaceImport(rootDecl) ? "*" : "default";
+    const imported = rootDecl && importedBinding(rootDecl);
+    if (imported) {
+      const importedName = imported.name;
       return {
         ...base,
-        module,
+        module: imported.specifier.replace(/^node:/, ""),
         member: [importedName, ...chain].join("."),
-        imported: { moduleSpecifier: specifier, importedName, localName: rootName },
+        imported: { moduleSpecifier: imported.specifier, importedName, localName: rootName },
       };
     }
     const place = declarationPlace(rootSymbol).place;
@@ -237,55 +255,88 @@ export class CallClassifier {
   }
 }
 
-function resolveAlias(symbol: MorphSymbol | undefined): MorphSymbol | undefined {
-  if (!symbol) return undefined;
-  return symbol.isAlias() ? (symbol.getAliasedSymbol() ?? symbol) : symbol;
+/**
+ * For a declaration made by an import (`import { a as b }`, `import * as ns`, `import d`): its
+ * module specifier as written and the name it imports (`a`, `*`, `default`).
+ */
+function importedBinding(decl: ts.Node): { specifier: string; name: string } | undefined {
+  let name: string;
+  if (decl.kind === SyntaxKind.ImportSpecifier) {
+    const spec = decl as ts.ImportSpecifier;
+    const nameNode = spec.propertyName ?? spec.name;
+    name = nameNode.kind === SyntaxKind.StringLiteral ? nameNode.text : nameNode.getText();
+  } else if (decl.kind === SyntaxKind.NamespaceImport) name = "*";
+  else if (decl.kind === SyntaxKind.ImportClause) name = "default";
+  else return undefined;
+  let importDecl: ts.Node | undefined = decl.parent;
+  while (importDecl && importDecl.kind !== SyntaxKind.ImportDeclaration) importDecl = importDecl.parent;
+  return { specifier: ((importDecl as ts.ImportDeclaration).moduleSpecifier as ts.StringLiteral).text, name };
 }
 
-function isAmbient(node: Node): boolean {
-  return node.getSourceFile().isDeclarationFile();
+/** `Class.member` when the declaration is a member of a class or an interface, else `member`. */
+function qualifiedMemberName(decl: ts.Node, member: string): string {
+  const container = decl.parent;
+  const isType = container && (container.kind === SyntaxKind.ClassDeclaration || container.kind === SyntaxKind.InterfaceDeclaration);
+  return isType ? `${(container as ts.ClassDeclaration | ts.InterfaceDeclaration).name?.text}.${member}` : member;
 }
+
+function isAmbient(node: ts.Node): boolean {
+  return node.getSourceFile().isDeclarationFile;
+}
+
+const FUNCTIONS_WITH_BODIES = new Set([SyntaxKind.FunctionDeclaration, SyntaxKind.MethodDeclaration, SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression]);
+const BINDINGS_WITH_INITIALIZERS = new Set([SyntaxKind.VariableDeclaration, SyntaxKind.PropertyAssignment, SyntaxKind.PropertyDeclaration]);
 
 /** The function-like node that implements a declaration (a function, a method, or a variable's arrow). */
-function functionLike(decl: Node): Node | undefined {
-  if (Node.isFunctionDeclaration(decl) || Node.isMethodDeclaration(decl) || Node.isArrowFunction(decl) || Node.isFunctionExpression(decl)) {
-    return (decl as { getBody?: () => Node | undefined }).getBody?.() ? decl : undefined;
-  }
-  if (Node.isVariableDeclaration(decl) || Node.isPropertyAssignment(decl) || Node.isPropertyDeclaration(decl)) {
-    const init = decl.getInitializer();
-    if (init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))) return init;
+function functionLike(decl: ts.Node): ts.Node | undefined {
+  if (FUNCTIONS_WITH_BODIES.has(decl.kind)) return (decl as ts.FunctionLikeDeclaration).body ? decl : undefined;
+  if (BINDINGS_WITH_INITIALIZERS.has(decl.kind)) {
+    const init = (decl as ts.VariableDeclaration | ts.PropertyAssignment | ts.PropertyDeclaration).initializer;
+    if (init && (init.kind === SyntaxKind.ArrowFunction || init.kind === SyntaxKind.FunctionExpression)) return init;
   }
   return undefined;
 }
 
+/** Kinds that carry JSDoc comments (ts-morph's `Node.isJSDocable`). */
+const JSDOCABLE = new Set([
+  SyntaxKind.ArrowFunction, SyntaxKind.CallSignature, SyntaxKind.CaseClause, SyntaxKind.ClassDeclaration, SyntaxKind.ClassExpression,
+  SyntaxKind.ClassStaticBlockDeclaration, SyntaxKind.Constructor, SyntaxKind.ConstructSignature, SyntaxKind.EnumDeclaration,
+  SyntaxKind.EnumMember, SyntaxKind.ExportAssignment, SyntaxKind.ExpressionStatement, SyntaxKind.FunctionDeclaration,
+  SyntaxKind.FunctionExpression, SyntaxKind.GetAccessor, SyntaxKind.ImportEqualsDeclaration, SyntaxKind.IndexSignature,
+  SyntaxKind.InterfaceDeclaration, SyntaxKind.LabeledStatement, SyntaxKind.MethodDeclaration, SyntaxKind.MethodSignature,
+  SyntaxKind.ModuleDeclaration, SyntaxKind.NamedTupleMember, SyntaxKind.PropertyDeclaration, SyntaxKind.PropertySignature,
+  SyntaxKind.SetAccessor, SyntaxKind.TypeAliasDeclaration, SyntaxKind.VariableStatement,
+]);
+
 /** JSDoc tag names on a declaration (or on its variable statement). */
-export function jsDocTags(decl: Node): Set<string> {
+export function jsDocTags(decl: ts.Node): Set<string> {
   const tags = new Set<string>();
-  let holder: Node | undefined = decl;
-  if (Node.isVariableDeclaration(decl)) holder = decl.getVariableStatement();
-  if (holder && Node.isJSDocable(holder)) {
-    for (const doc of holder.getJsDocs()) for (const tag of doc.getTags()) tags.add(tag.getTagName());
-  }
+  let holder: ts.Node | undefined = decl;
+  if (decl.kind === SyntaxKind.VariableDeclaration) holder = decl.parent?.parent?.kind === SyntaxKind.VariableStatement ? decl.parent.parent : undefined;
+  const docs = holder && JSDOCABLE.has(holder.kind) ? (holder as { jsDoc?: readonly ts.JSDoc[] }).jsDoc : undefined;
+  if (!docs?.length) return tags;
+  const file = decl.getSourceFile();
+  for (const doc of docs) for (const tag of doc.tags ?? []) tags.add(tag.tagName.getText(file));
   return tags;
 }
 
 /** Where a symbol is declared: TypeScript's lib, @types/node, another package, or the user's code. */
-export function declarationPlace(symbol: MorphSymbol | undefined): DeclarationPlace {
-  const decl = symbol?.getDeclarations()[0];
+export function declarationPlace(symbol: ts.Symbol | undefined): DeclarationPlace {
+  const decl = symbol?.declarations?.[0];
   if (!decl) return { place: "none" };
   const file = decl.getSourceFile();
   let place = placeOfFile.get(file);
-  if (!place) placeOfFile.set(file, (place = filePlace(file)));
+  if (!place) placeOfFile.set(file, (place = filePlace(file.fileName)));
   return place;
 }
 
 type DeclarationPlace = { place: "lib" | "node" | "package" | "user" | "none"; pkg?: string };
 
-const placeOfFile = new WeakMap<Node, DeclarationPlace>();
+const placeOfFile = new WeakMap<ts.SourceFile, DeclarationPlace>();
 
-function filePlace(file: ReturnType<Node["getSourceFile"]>): DeclarationPlace {
-  const p = file.getFilePath().split(path.sep).join("/");
-  if (file.isInNodeModules() || p.includes("/node_modules/")) {
+function filePlace(fileName: string): DeclarationPlace {
+  const p = fileName.split(path.sep).join("/");
+  if (p.includes("/node_modules/")) {
     if (/\/node_modules\/typescript\/lib\//.test(p) || /\/lib\.[\w.]*\.d\.ts$/.test(p)) return { place: "lib" };
     if (p.includes("/node_modules/@types/node/")) return { place: "node" };
     const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p.slice(p.lastIndexOf("/node_modules/")));
@@ -296,35 +347,45 @@ function filePlace(file: ReturnType<Node["getSourceFile"]>): DeclarationPlace {
   return { place: "user" };
 }
 
-export function returnsPromise(type: Type): boolean {
-  if (type.isUnion()) return type.getUnionTypes().some(returnsPromise);
-  return !!type.getProperty("then");
+/** A type with a `then` (a promise or a thenable), or a union with one. */
+export function returnsPromise(type: ts.Type): boolean {
+  if (type.isUnion()) return type.types.some(returnsPromise);
+  return type.getProperties().some((p) => p.getName() === "then");
 }
 
 /** `new Promise(r => setTimeout(r, ms))` (or `resolve => setTimeout(resolve, ms)`, `(r) => { setTimeout(r, ms); }`). */
-export function isSetTimeoutPromise(expr: NewExpression): boolean {
-  const fn = expr.getArguments()[0];
-  if (!fn || !(Node.isArrowFunction(fn) || Node.isFunctionExpression(fn))) return false;
-  const param = fn.getParameters()[0]?.getName();
-  if (!param || fn.getParameters().length !== 1) return false;
-  return getSetTimeoutDelay(expr, param) !== undefined;
+function isSetTimeoutPromise(expr: ts.NewExpression, file: ts.SourceFile): boolean {
+  const fn = expr.arguments?.[0];
+  if (!fn || !(fn.kind === SyntaxKind.ArrowFunction || fn.kind === SyntaxKind.FunctionExpression)) return false;
+  const params = (fn as ts.ArrowFunction | ts.FunctionExpression).parameters;
+  if (params.length !== 1) return false;
+  return setTimeoutDelay(expr, file, params[0]!.name.getText(file)) !== undefined;
 }
 
 /** The delay expression of the `setTimeout(resolve, delay)` inside a timer promise. */
-export function getSetTimeoutDelay(expr: NewExpression, resolveName?: string): Expression | undefined {
-  const fn = expr.getArguments()[0];
-  if (!fn || !(Node.isArrowFunction(fn) || Node.isFunctionExpression(fn))) return undefined;
-  const name = resolveName ?? fn.getParameters()[0]?.getName();
-  let body: Node = fn.getBody();
-  if (Node.isBlock(body)) {
-    const stmts = body.getStatements();
-    if (stmts.length !== 1 || !Node.isExpressionStatement(stmts[0]!)) return undefined;
-    body = stmts[0].getExpression();
+export function getSetTimeoutDelay(expr: NewExpression): Expression | undefined {
+  const file = expr.getSourceFile();
+  const delay = setTimeoutDelay(expr.compilerNode, file.compilerNode);
+  return delay && (wrap(file, delay) as Expression);
+}
+
+/** `getSetTimeoutDelay` on the checker's nodes; `resolveName` defaults to the callback's first parameter. */
+function setTimeoutDelay(expr: ts.NewExpression, file: ts.SourceFile, resolveName?: string): ts.Expression | undefined {
+  const fn = expr.arguments?.[0];
+  if (!fn || !(fn.kind === SyntaxKind.ArrowFunction || fn.kind === SyntaxKind.FunctionExpression)) return undefined;
+  const callback = fn as ts.ArrowFunction | ts.FunctionExpression;
+  const name = resolveName ?? callback.parameters[0]?.name.getText(file);
+  let body: ts.Node = callback.body;
+  if (body.kind === SyntaxKind.Block) {
+    const stmts = (body as ts.Block).statements;
+    if (stmts.length !== 1 || stmts[0]!.kind !== SyntaxKind.ExpressionStatement) return undefined;
+    body = (stmts[0] as ts.ExpressionStatement).expression;
   }
-  if (!Node.isCallExpression(body)) return undefined;
-  const callee = body.getExpression();
-  if (!Node.isIdentifier(callee) || callee.getText() !== "setTimeout") return undefined;
-  const [cb, delay] = body.getArguments();
-  if (!cb || cb.getText() !== name || !delay) return undefined;
-  return delay as Expression;
+  if (body.kind !== SyntaxKind.CallExpression) return undefined;
+  const timer = body as ts.CallExpression;
+  const callee = timer.expression;
+  if (callee.kind !== SyntaxKind.Identifier || callee.getText(file) !== "setTimeout") return undefined;
+  const [cb, delay] = timer.arguments;
+  if (!cb || cb.getText(file) !== name || !delay) return undefined;
+  return delay;
 }

@@ -1,4 +1,4 @@
-import { SyntaxKind, type Node, type SourceFile, type ts } from "../project/ts-morph.js";
+import { SyntaxKind, ts, type Node, type SourceFile } from "../project/ts-morph.js";
 
 /**
  * Walks on the type checker's own nodes. Every node a ts-morph traversal visits gets a wrapper
@@ -48,4 +48,20 @@ export function identifiersNamed(file: SourceFile, name: string): Node[] {
   };
   walk(sf);
   return out;
+}
+
+/** ts-morph's `node.getSymbol()` on the compiler node: its bound symbol, else the checker's, else its name's. */
+export function symbolOf(node: ts.Node, checker: ts.TypeChecker): ts.Symbol | undefined {
+  const bound = (node as { symbol?: ts.Symbol }).symbol;
+  if (bound) return bound;
+  const atLocation = checker.getSymbolAtLocation(node);
+  if (atLocation) return atLocation;
+  const name = (node as { name?: ts.Node }).name;
+  return name ? symbolOf(name, checker) : undefined;
+}
+
+/** The symbol an import alias stands for, or the symbol itself when it is not an alias. */
+export function resolveAlias(symbol: ts.Symbol | undefined, checker: ts.TypeChecker): ts.Symbol | undefined {
+  if (!symbol || !(symbol.flags & ts.SymbolFlags.Alias)) return symbol;
+  return checker.getAliasedSymbol(symbol) ?? symbol;
 }

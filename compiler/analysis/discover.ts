@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { Node, SyntaxKind, type FunctionDeclaration, type SourceFile, type Statement, type CallExpression, type ArrowFunction, type FunctionExpression, type VariableDeclaration } from "../project/ts-morph.js";
+import { Node, SyntaxKind, type FunctionDeclaration, type SourceFile, type Statement, type CallExpression, type ArrowFunction, type FunctionExpression, type VariableDeclaration, type ts } from "../project/ts-morph.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { forEachChildDescendantsWhere, wrap } from "./compiler-nodes.js";
 
@@ -38,11 +38,11 @@ export interface Discovery {
 }
 
 /**
- * Durable functions by every node a symbol of their name can resolve to: the function itself and,
- * for an arrow or function expression, the `const` declaration that holds it.
+ * Durable functions by every compiler node a symbol of their name can resolve to: the function
+ * itself and, for an arrow or function expression, the `const` declaration that holds it.
  */
-export function durableFunctionsByDeclaration(functions: readonly DurableFunction[]): Map<Node, DurableFunction> {
-  return new Map(functions.flatMap((f): [Node, DurableFunction][] => [[f.node, f], [f.declaration, f]]));
+export function durableFunctionsByDeclaration(functions: readonly DurableFunction[]): Map<ts.Node, DurableFunction> {
+  return new Map(functions.flatMap((f): [ts.Node, DurableFunction][] => [[f.node.compilerNode, f], [f.declaration.compilerNode, f]]));
 }
 
 /** The directive statement among the leading string-literal statements, if any. */

@@ -193,7 +193,7 @@ function placeInConstructedArgument(call: CallExpression): EffectPlan["idempoten
 function isGlobalFetch(call: CallExpression): boolean {
   const callee = call.getExpression();
   if (!Node.isIdentifier(callee) || callee.getText() !== "fetch") return false;
-  const place = declarationPlace(callee.getSymbol()).place;
+  const place = declarationPlace(callee.getSymbol()?.compilerSymbol).place;
   return place === "lib" || place === "node";
 }
 
