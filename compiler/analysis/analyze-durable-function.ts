@@ -1,4 +1,5 @@
-import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type SourceFile } from "../project/ts-morph.js";
+import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type SourceFile, type ts } from "../project/ts-morph.js";
+import { wrap } from "./compiler-nodes.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { assignStableNames } from "../naming/stable-names.js";
 import { CallClassifier, type CallClass } from "./classify-call.js";
@@ -9,6 +10,7 @@ import { EffectPlanner, type EffectPlan, type KeyPlacement } from "./effect-opti
 import { fetchIdempotencyHeader } from "../project/config.js";
 import { awaitedType } from "./serializable.js";
 import { analyzeResultType, type TypeDescriptor } from "./type-descriptor.js";
+import { isThenable } from "./thenable.js";
 
 export type OperationKind = "step" | "wait" | "waitForCallback" | "createCallback" | "waitForCondition" | "invoke" | "childContext";
 
@@ -58,6 +60,8 @@ export interface FunctionAnalysis {
 type Mode = { kind: "body" } | { kind: "nested" } | { kind: "step"; fn: Node; step?: PlannedOperation };
 
 const FUNCTION_KINDS = new Set([SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, SyntaxKind.FunctionDeclaration, SyntaxKind.MethodDeclaration, SyntaxKind.GetAccessor, SyntaxKind.SetAccessor, SyntaxKind.Constructor]);
+/** Expressions that can assign a variable (`x = …`, `x++`): checked inside step bodies. */
+const ASSIGNMENT_KINDS = new Set([SyntaxKind.BinaryExpression, SyntaxKind.PrefixUnaryExpression, SyntaxKind.PostfixUnaryExpression]);
 
 /**
  * Walks one durable function's body: plans an operation for every durable operation, read and
@@ -80,7 +84,7 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
     if (FUNCTION_KINDS.has(node.getKind()) && node !== fn.node) {
       // Callbacks that the loop rewrite gives their own context are compiled like the body.
       const next: Mode = mode.kind === "body" && !isConcurrentBody(node) ? { kind: "nested" } : mode;
-      node.forEachChild((child) => visit(child, next));
+      visitChildren(node, next);
       return;
     }
     if (Node.isIdentifier(node)) checkModuleState(node, mode);
@@ -99,7 +103,25 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
       const c = classifier.classify(node);
       if (handleCall(node, c, mode)) return;
     }
-    node.forEachChild((child) => visit(child, mode));
+    visitChildren(node, mode);
+  };
+
+  /** Whether `visit` does anything with a node of this kind in `mode` but visit its children. */
+  const actsOn = (node: ts.Node, mode: Mode): boolean => {
+    const kind = node.kind;
+    if (FUNCTION_KINDS.has(kind) || kind === SyntaxKind.CallExpression || kind === SyntaxKind.NewExpression) return true;
+    if (kind === SyntaxKind.Identifier) return variables.has((node as ts.Identifier).text);
+    if (mode.kind === "step") return ASSIGNMENT_KINDS.has(kind);
+    return mode.kind === "body" && (kind === SyntaxKind.WhileStatement || kind === SyntaxKind.DoStatement);
+  };
+
+  /** Visits the children of `node`, passing through the nodes `visit` has nothing to do with without wrapping them. */
+  const visitChildren = (node: Node, mode: Mode): void => {
+    const walk = (child: ts.Node): void => {
+      if (actsOn(child, mode)) visit(wrap(file, child), mode);
+      else child.forEachChild(walk);
+    };
+    node.compilerNode.forEachChild(walk);
   };
 
   /** Returns true when the call's children were handled (or must not be visited). */
@@ -129,7 +151,7 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
     switch (c.kind) {
       case "nondeterministic":
       case "effect": {
-        const isPromise = c.kind === "effect" && !!call.getType().getProperty("then");
+        const isPromise = c.kind === "effect" && isThenable(call.getType().compilerType);
         const extent = isPromise || Node.isNewExpression(call) ? call : methodChainExtent(call);
         plan(call, "step", c, { needsAwait: !isPromise, extent });
         if (c.kind === "effect") operations[operations.length - 1]!.effect = effects.plan(call, c.label, diagnostics);
@@ -158,7 +180,7 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
     };
     const asStepBody = (i: number, step?: PlannedOperation) => {
       const a = args[i];
-      if (a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a))) a.forEachChild((ch) => visit(ch, { kind: "step", fn: a, ...(step ? { step } : {}) }));
+      if (a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a))) visitChildren(a, { kind: "step", fn: a, ...(step ? { step } : {}) });
       else visitArg(i, { kind: "body" });
     };
     switch (c.intrinsic) {
@@ -296,7 +318,7 @@ function methodChainExtent(call: CallExpression | NewExpression): Node {
     if (!access || !Node.isPropertyAccessExpression(access) || access.getExpression() !== node) return node;
     const outer = access.getParent();
     if (outer && Node.isCallExpression(outer) && outer.getExpression() === access) {
-      if (outer.getType().getProperty("then")) return node;
+      if (isThenable(outer.getType().compilerType)) return node;
       node = outer;
       continue;
     }

@@ -4,6 +4,7 @@ import { SyntaxKind, type CallExpression, type Expression, type NewExpression, t
 import type { DurableConfig } from "../project/config.js";
 import { forEachChildDescendantsWhere, resolveAlias, symbolOf, wrap } from "./compiler-nodes.js";
 import { durableFunctionsByDeclaration, type DurableFunction } from "./discover.js";
+import { isThenable } from "./thenable.js";
 
 export const INTRINSICS = ["sleep", "step", "waitFor", "waitForCallback", "createCallback", "invoke"] as const;
 export type IntrinsicName = (typeof INTRINSICS)[number];
@@ -350,7 +351,7 @@ function filePlace(fileName: string): DeclarationPlace {
 /** A type with a `then` (a promise or a thenable), or a union with one. */
 export function returnsPromise(type: ts.Type): boolean {
   if (type.isUnion()) return type.types.some(returnsPromise);
-  return type.getProperties().some((p) => p.getName() === "then");
+  return isThenable(type);
 }
 
 /** `new Promise(r => setTimeout(r, ms))` (or `resolve => setTimeout(resolve, ms)`, `(r) => { setTimeout(r, ms); }`). */

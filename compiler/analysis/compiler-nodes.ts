@@ -1,4 +1,4 @@
-import { SyntaxKind, ts, type Node, type SourceFile } from "../project/ts-morph.js";
+import { SyntaxKind, ts, type KindToNodeMappings, type Node, type SourceFile } from "../project/ts-morph.js";
 
 /**
  * Walks on the type checker's own nodes. Every node a ts-morph traversal visits gets a wrapper
@@ -21,6 +21,44 @@ export function forEachChildDescendantsWhere(node: ts.Node, test: (n: ts.Node) =
     forEachChildDescendantsWhere(child, test, out);
   });
   return out;
+}
+
+/** Kinds below `FirstNode` that the parser always makes a node of, never a token of `getChildren()`. */
+type ParserNodeKind = (typeof SyntaxKind)["Identifier" | "StringLiteral" | "ThisKeyword"];
+
+/**
+ * `node.getDescendantsOfKind(kind)` for a kind the parser always makes a node of (identifiers,
+ * string literals, `this`), in the same order. ts-morph walks `getChildren()`, which creates a
+ * node for every token and a syntax list for every list on the way; this walks the parser's nodes
+ * (a node's JSDoc first, where `getChildren()` lists it) and wraps only the matches.
+ */
+export function descendantsOfKind<K extends ParserNodeKind>(node: Node, kind: K): KindToNodeMappings[K][] {
+  const found: ts.Node[] = [];
+  const visit = (child: ts.Node): void => {
+    if (child.kind === kind) found.push(child);
+    visitChildren(child);
+  };
+  const visitChildren = (parent: ts.Node): void => {
+    for (const doc of (parent as { jsDoc?: readonly ts.Node[] }).jsDoc ?? []) visit(doc);
+    parent.forEachChild(visit);
+  };
+  visitChildren(node.compilerNode);
+  const file = node.getSourceFile();
+  return found.map((n) => wrap(file, n) as KindToNodeMappings[K]);
+}
+
+/**
+ * `node.forEachDescendant(visit)` (pre-order over `forEachChild`) that wraps and visits only the
+ * descendants of `kinds`; `visit` returning `"skip"` leaves out that node's descendants, as
+ * `traversal.skip()` does.
+ */
+export function forEachDescendantOfKinds(node: Node, kinds: ReadonlySet<SyntaxKind>, visit: (node: Node) => "skip" | void): void {
+  const file = node.getSourceFile();
+  const walk = (child: ts.Node): void => {
+    if (kinds.has(child.kind) && visit(wrap(file, child)) === "skip") return;
+    child.forEachChild(walk);
+  };
+  node.compilerNode.forEachChild(walk);
 }
 
 /** The text of a call's callee when it is a name (`f(…)`) or ends in one (`a.f(…)`), as `getText()` gives it. */

@@ -10,6 +10,7 @@ import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js"
 import { assignStableNames, normalizeLabel } from "../naming/stable-names.js";
 import { getSetTimeoutDelay, type CallClassifier, type CallClass } from "./classify-call.js";
 import { loc, type DurableFunction } from "./discover.js";
+import { descendantsOfKind, forEachDescendantOfKinds } from "./compiler-nodes.js";
 
 /** The planned operations the loop analysis needs to see (a structural subset of PlannedOperation). */
 export interface OperationSite {
@@ -114,6 +115,10 @@ export type LoopPlan = MapPlan | KeptPlan | PollPlan | PromiseMapPlan | BranchPl
 const COMBINATORS = new Set(["all", "allSettled", "race", "any"]);
 const LOOP_KINDS = new Set([SyntaxKind.ForOfStatement, SyntaxKind.ForStatement, SyntaxKind.ForInStatement, SyntaxKind.WhileStatement, SyntaxKind.DoStatement]);
 const FUNCTION_KINDS = new Set([SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, SyntaxKind.FunctionDeclaration, SyntaxKind.MethodDeclaration, SyntaxKind.GetAccessor, SyntaxKind.SetAccessor, SyntaxKind.Constructor]);
+/** What analyzeLoops looks at in a function's body: loops, calls, and functions (to enter or skip). */
+const PLANNED_KINDS = new Set<SyntaxKind>([...LOOP_KINDS, ...FUNCTION_KINDS, SyntaxKind.CallExpression]);
+/** What planLoop looks at for jumps out of a loop body (functions and classes are skipped whole). */
+const JUMP_KINDS = new Set<SyntaxKind>([...FUNCTION_KINDS, SyntaxKind.ClassDeclaration, SyntaxKind.ReturnStatement, SyntaxKind.BreakStatement, SyntaxKind.ContinueStatement]);
 /** Methods that read their receiver without changing it. */
 const READING_METHODS = new Set([
   "includes", "indexOf", "lastIndexOf", "slice", "map", "filter", "reduce", "reduceRight", "find", "findIndex", "findLast", "findLastIndex",
@@ -142,7 +147,7 @@ export function promiseAllMapCall(all: Node): { map: CallExpression; receiver: E
   const callback = map.getArguments()[0];
   if (map.getArguments().length !== 1 || !callback || !(Node.isArrowFunction(callback) || Node.isFunctionExpression(callback))) return undefined;
   if (!callback.isAsync() || callback.getParameters().length > 2) return undefined;
-  if (Node.isFunctionExpression(callback) && callback.getDescendantsOfKind(SyntaxKind.ThisKeyword).length > 0) return undefined;
+  if (Node.isFunctionExpression(callback) && descendantsOfKind(callback, SyntaxKind.ThisKeyword).length > 0) return undefined;
   if (writesOuterState(callback)) return undefined;
   return { map, receiver, callback };
 }
@@ -182,7 +187,7 @@ export function isConcurrentBody(fn: Node): boolean {
  */
 function writesOuterState(fn: Node): boolean {
   const file = fn.getSourceFile();
-  return fn.getDescendantsOfKind(SyntaxKind.Identifier).some((id) => {
+  return descendantsOfKind(fn, SyntaxKind.Identifier).some((id) => {
     const decl = id.getSymbol()?.getDeclarations()[0];
     if (!decl || decl.getSourceFile() !== file || (decl.getStart() >= fn.getStart() && decl.getEnd() <= fn.getEnd())) return false;
     if (!Node.isVariableDeclaration(decl) && !Node.isParameterDeclaration(decl) && !Node.isBindingElement(decl)) return false;
@@ -281,11 +286,8 @@ export function analyzeLoops(fn: DurableFunction, ops: readonly OperationSite[],
   const opsIn = (node: Node) => ops.filter((o) => o.call.getStart() >= node.getStart() && o.call.getEnd() <= node.getEnd());
 
   const mapLabels: { plan: MapPlan | PromiseMapPlan | BranchPlan; label: string }[] = [];
-  body.forEachDescendant((node, traversal) => {
-    if (FUNCTION_KINDS.has(node.getKind()) && !isConcurrentBody(node)) {
-      traversal.skip();
-      return;
-    }
+  forEachDescendantOfKinds(body, PLANNED_KINDS, (node) => {
+    if (FUNCTION_KINDS.has(node.getKind()) && !isConcurrentBody(node)) return "skip";
     if (LOOP_KINDS.has(node.getKind())) {
       const loop = node as Statement;
       const poll = ops.find((o) => o.kind === "waitForCondition" && (o as { extent?: Node }).extent === loop);
@@ -489,11 +491,8 @@ function planLoop(loop: Statement, ctx: Ctx, annotation: ReturnType<typeof readA
   // Jumps out of the body.
   const continues: Node[] = [];
   let jump: string | undefined;
-  body.forEachDescendant((node, traversal) => {
-    if (FUNCTION_KINDS.has(node.getKind()) || Node.isClassDeclaration(node)) {
-      traversal.skip();
-      return;
-    }
+  forEachDescendantOfKinds(body, JUMP_KINDS, (node) => {
+    if (FUNCTION_KINDS.has(node.getKind()) || Node.isClassDeclaration(node)) return "skip";
     if (Node.isReturnStatement(node)) {
       jump ??= "it contains a 'return', which leaves the function from inside an iteration";
       return;
@@ -512,7 +511,7 @@ function planLoop(loop: Statement, ctx: Ctx, annotation: ReturnType<typeof readA
   // Outer variables read and written by the iterations.
   const local = (decl: Node) => decl.getStart() >= loop.getStart() && decl.getEnd() <= loop.getEnd();
   const refs = new Map<string, { decl: Node; reads: Node[]; writes: Node[] }>();
-  for (const id of body.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of descendantsOfKind(body, SyntaxKind.Identifier)) {
     const parent = id.getParent();
     if (parent && Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id) continue;
     if (parent && Node.isPropertyAssignment(parent) && parent.getNameNode() === id) continue;
@@ -528,7 +527,7 @@ function planLoop(loop: Statement, ctx: Ctx, annotation: ReturnType<typeof readA
     else ref.reads.push(id);
   }
   if (loopVariable) {
-    const writes = body.getDescendantsOfKind(SyntaxKind.Identifier).filter((id) => id.getText() === loopVariable && isWritten(id) && local(id.getSymbol()?.getDeclarations()[0] ?? body));
+    const writes = descendantsOfKind(body, SyntaxKind.Identifier).filter((id) => id.getText() === loopVariable && isWritten(id) && local(id.getSymbol()?.getDeclarations()[0] ?? body));
     if (writes.length) return kept(`it assigns its loop variable '${loopVariable}', so the iterations cannot be counted up front`);
   }
   const reductions: Reduction[] = [];
@@ -623,7 +622,7 @@ function indexLoop(loop: ForStatement): { variable: string; bound: Expression; a
 }
 
 function identifiersIn(node: Node): Node[] {
-  return Node.isIdentifier(node) ? [node] : node.getDescendantsOfKind(SyntaxKind.Identifier);
+  return Node.isIdentifier(node) ? [node] : descendantsOfKind(node, SyntaxKind.Identifier);
 }
 
 /** True when `id` is assigned, incremented, or the receiver of a method that may change it. */

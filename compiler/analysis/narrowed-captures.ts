@@ -15,6 +15,7 @@
  *   that the source would see, and the assertion states nothing the checker did not prove there.
  */
 import { Node, SyntaxKind, ts, type Identifier, type Symbol as MorphSymbol, type Type } from "../project/ts-morph.js";
+import { descendantsOfKind } from "./compiler-nodes.js";
 
 export interface NarrowingPlan {
   /** Per generated closure (by the source node it encloses): the variables it rebinds, in order of use. */
@@ -55,7 +56,7 @@ function rebindsOf(extent: Node, fn: Node): [MorphSymbol, string][] {
 }
 
 function identifiersIn(node: Node): Identifier[] {
-  return Node.isIdentifier(node) ? [node] : node.getDescendantsOfKind(SyntaxKind.Identifier);
+  return Node.isIdentifier(node) ? [node] : descendantsOfKind(node, SyntaxKind.Identifier);
 }
 
 function collectAssertions(extent: Node, plan: NarrowingPlan): void {
@@ -137,7 +138,7 @@ function isReassigned(symbol: MorphSymbol, fn: Node): boolean {
   let written = reassigned.get(fn);
   if (!written) {
     written = new Set<MorphSymbol>();
-    for (const id of fn.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    for (const id of descendantsOfKind(fn, SyntaxKind.Identifier)) {
       const s = isWrite(id) ? valueSymbol(id) : undefined;
       if (s) written.add(s);
     }

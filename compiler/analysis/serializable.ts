@@ -1,4 +1,5 @@
 import { Node, type Type } from "../project/ts-morph.js";
+import { isThenable } from "./thenable.js";
 
 /** One reason a step result does not survive the JSON checkpoint. */
 export interface SerializationProblem {
@@ -59,7 +60,7 @@ function walk(type: Type, at: Node, path: string, depth: number, seen: Set<Type>
   seen.add(type);
   try {
     if (type.getCallSignatures().length > 0) return { path, kind: "a function", lossy: false };
-    if (type.getProperty("then")) return { path, kind: "a promise", lossy: false };
+    if (isThenable(type.compilerType)) return { path, kind: "a promise", lossy: false };
     const symbolName = type.getSymbol()?.getName();
     if (symbolName && LOSSY[symbolName]) return { path, kind: `a ${symbolName}`, lossy: true, becomes: LOSSY[symbolName] };
     if (type.isArray()) return walk(type.getArrayElementTypeOrThrow(), at, `${path}[number]`, depth + 1, seen);
@@ -90,12 +91,12 @@ function walk(type: Type, at: Node, path: string, depth: number, seen: Set<Type>
 /** The type a promise resolves to (`Promise<T>` → `T`), or the type itself. */
 export function awaitedType(type: Type): Type {
   if (type.isUnion()) {
-    const promise = type.getUnionTypes().find((t) => t.getProperty("then"));
+    const promise = type.getUnionTypes().find((t) => isThenable(t.compilerType));
     if (!promise) return type;
     return awaitedType(promise);
   }
   const symbolName = type.getSymbol()?.getName() ?? type.getAliasSymbol()?.getName();
-  if (type.getProperty("then") && (symbolName === "Promise" || symbolName === "DurablePromise" || symbolName === "PromiseLike")) {
+  if (isThenable(type.compilerType) && (symbolName === "Promise" || symbolName === "DurablePromise" || symbolName === "PromiseLike")) {
     const arg = type.getTypeArguments()[0];
     if (arg) return awaitedType(arg);
   }

@@ -1,6 +1,7 @@
 import { Node, ts, type Type } from "../project/ts-morph.js";
 import type { TypeDescriptor } from "../../runtime/internal/serdes.js";
 import type { SerializationProblem } from "./serializable.js";
+import { isThenable } from "./thenable.js";
 
 export type { TypeDescriptor };
 
@@ -76,7 +77,7 @@ export function analyzeResultType(type: Type, at: Node, root = "result"): Result
       report({ path, kind: "a function", lossy: false });
       return 0;
     }
-    if (t.getProperty("then")) {
+    if (isThenable(t.compilerType)) {
       report({ path, kind: "a promise", lossy: false });
       return 0;
     }

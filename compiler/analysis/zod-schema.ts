@@ -1,6 +1,7 @@
 import { Node, type Type } from "../project/ts-morph.js";
 import { isVoid } from "./type-descriptor.js";
 import { buildZod, JSON_SCHEMA_DIALECT, type InputSchema, type ZodBuilder } from "../../runtime/internal/input-schema.js";
+import { isThenable } from "./thenable.js";
 
 export type { InputSchema };
 
@@ -75,7 +76,7 @@ export function inputSchemaOf(type: Type, at: Node, root: string): { schema: Inp
     if (t.getCallSignatures().length > 0) return unchecked("a function");
     const name = t.getSymbol()?.getName() ?? "";
     if (name === "Date") return { type: "string", format: "date-time", "x-durablec": "date" };
-    if (["Map", "Set", "WeakMap", "WeakSet", "Promise", "RegExp"].includes(name) || t.getProperty("then")) return unchecked(`a ${name || "promise"}`);
+    if (["Map", "Set", "WeakMap", "WeakSet", "Promise", "RegExp"].includes(name) || isThenable(t.compilerType)) return unchecked(`a ${name || "promise"}`);
     if (t.isArray() || t.isReadonlyArray()) return { type: "array", items: walk(t.getArrayElementTypeOrThrow(), `${path}[number]`, depth + 1) };
     if (t.isTuple()) {
       const prefixItems = t.getTupleElements().map((e, i) => walk(e, `${path}[${i}]`, depth + 1));

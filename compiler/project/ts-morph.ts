@@ -31,6 +31,7 @@ export declare namespace ts {
   export type ExpressionStatement = M.ts.ExpressionStatement;
   export type FunctionExpression = M.ts.FunctionExpression;
   export type FunctionLikeDeclaration = M.ts.FunctionLikeDeclaration;
+  export type Identifier = M.ts.Identifier;
   export type ImportDeclaration = M.ts.ImportDeclaration;
   export type ImportSpecifier = M.ts.ImportSpecifier;
   export type InterfaceDeclaration = M.ts.InterfaceDeclaration;
