@@ -12,7 +12,7 @@ import type { DurableDeclaration } from "./emit/declarations.js";
 import type { DecodedMappings } from "./emit/source-map.js";
 import { GeneratedNames, PASSES, type PassContext } from "./passes/index.js";
 import { defaultConfig, type DurableConfig } from "./project/config.js";
-import { fromTsDiagnostic } from "./project/load-project.js";
+import { typeScriptDiagnostics } from "./typescript-check.js";
 import type { BuildCache } from "./incremental.js";
 import type { Timings } from "./timings.js";
 
@@ -42,7 +42,10 @@ export interface TransformProjectOptions {
   config?: DurableConfig;
   /** Files to compile (default: every non-declaration file of the project outside node_modules). */
   files?: readonly SourceFile[];
-  /** Report TypeScript's syntactic and semantic errors first (default true). */
+  /**
+   * Report TypeScript's diagnostics first (default true): syntactic, then (for a project loaded
+   * from a tsconfig) the options and global diagnostics, then semantic, as `tsc` does.
+   */
   typeCheck?: boolean;
   /** Watch mode: results of the previous build, reused for files an edit cannot affect. */
   cache?: BuildCache;
@@ -106,23 +109,14 @@ export function transformProject(project: Project, options: TransformProjectOpti
   const nameOf = (file: SourceFile) => path.normalize(file.getFilePath());
   const isDirty = (file: SourceFile) => !dirtyNames || dirtyNames.has(nameOf(file));
 
+  // TypeScript's diagnostics that are not errors (warnings) are reported with durablec's.
+  let tsDiagnostics: Diagnostic[] = [];
   if (options.typeCheck !== false) {
     const program = project.getProgram().compilerObject;
-    const tsDiagnostics: Diagnostic[] = [];
-    for (const file of files) {
-      const cached = isDirty(file) ? undefined : cache?.tsDiagnostics.get(nameOf(file));
-      if (cached) {
-        tsDiagnostics.push(...cached);
-        continue;
-      }
-      const sf = program.getSourceFile(file.getFilePath());
-      if (!sf) continue;
-      const syntactic = program.getSyntacticDiagnostics(sf).map(fromTsDiagnostic);
-      const found = syntactic.length ? syntactic : program.getSemanticDiagnostics(sf).map(fromTsDiagnostic);
-      cache?.tsDiagnostics.set(nameOf(file), found);
-      tsDiagnostics.push(...found);
-      options.onFileChecked?.();
-    }
+    // The project-level diagnostics are the tsconfig's: a compilation of chosen files (durablec
+    // transform, the esbuild plugin) or of in-memory files under durablec's default options has none.
+    const projectLevel = !options.files && program.getCompilerOptions().configFilePath !== undefined;
+    tsDiagnostics = typeScriptDiagnostics(program, files, { projectLevel, isDirty, ...(cache ? { cache } : {}), ...(options.onFileChecked ? { onFileChecked: options.onFileChecked } : {}) });
     options.timings?.mark("check");
     if (hasErrors(tsDiagnostics)) return { ...empty, diagnostics: tsDiagnostics };
   }
@@ -141,7 +135,7 @@ export function transformProject(project: Project, options: TransformProjectOpti
   const config = options.config ?? defaultConfig();
   const checker = project.getTypeChecker().compilerObject;
   const classifier = new CallClassifier(everything.functions, config, options.rootDir, checker);
-  const diagnostics: Diagnostic[] = [...discovery.diagnostics];
+  const diagnostics: Diagnostic[] = [...tsDiagnostics, ...discovery.diagnostics];
   const analyses: FunctionAnalysis[] = [];
   for (const file of files) {
     const name = nameOf(file);

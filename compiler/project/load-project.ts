@@ -40,7 +40,11 @@ export const EMIT_OVERRIDES: ts.CompilerOptions = {
   outFile: undefined,
 };
 
-/** Loads a ts-morph Project from a tsconfig.json; problems come back as diagnostics. */
+/**
+ * Loads a ts-morph Project from a tsconfig.json; problems come back as diagnostics. The tsconfig is
+ * parsed as `tsc -p` parses it: its problems, and those TypeScript finds in the compiler options
+ * later (`getOptionsDiagnostics`), point into tsconfig.json.
+ */
 export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
   const abs = path.resolve(tsconfigPath);
   const rootDir = path.dirname(abs);
@@ -48,15 +52,18 @@ export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
     return { project: undefined as never, rootDir, diagnostics: [createDiagnostic("ConfigNotFound", { path: tsconfigPath, reason: "no such file" })] };
   }
   try {
+    const config = ts.readJsonConfigFile(abs, ts.sys.readFile);
+    const parsed = ts.parseJsonSourceFileConfigFileContent(config, ts.sys, rootDir, undefined, abs);
+    const diagnostics = parsed.errors.map(fromTsDiagnostic);
     // Declaration files and packages the sources import stay plain TypeScript source files of the
     // program (no ts-morph wrappers for hundreds of .d.ts files); sources outside the tsconfig's
     // `include` that the project imports are added, as tsc checks them too.
-    const project = createProject({ tsConfigFilePath: abs, compilerOptions: EMIT_OVERRIDES, skipFileDependencyResolution: true });
+    // `configFile` (not enumerable in TypeScript's result) locates the options' diagnostics in it.
+    const project = createProject({ compilerOptions: { ...parsed.options, ...EMIT_OVERRIDES, configFile: config }, skipAddingFilesFromTsConfig: true });
+    for (const file of parsed.fileNames) if (fs.existsSync(file)) project.addSourceFileAtPath(file);
     const program = project.getProgram().compilerObject;
     const imported = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !program.isSourceFileFromExternalLibrary(f) && !project.getSourceFile(f.fileName));
     for (const f of imported) project.addSourceFileAtPath(f.fileName);
-    const configDiagnostics = project.getConfigFileParsingDiagnostics?.() ?? [];
-    const diagnostics = configDiagnostics.map((d) => fromTsDiagnostic(d.compilerObject));
     return { project, rootDir, tsconfigPath: abs, diagnostics };
   } catch (error) {
     return { project: undefined as never, rootDir, diagnostics: [createDiagnostic("ConfigNotFound", { path: tsconfigPath, reason: (error as Error).message })] };
