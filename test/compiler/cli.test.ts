@@ -14,6 +14,7 @@ import { decodeMappings } from "../../compiler/emit/source-map.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = path.join(ROOT, "bin/durablec.js");
+const TSC = path.join(ROOT, "node_modules/typescript/bin/tsc");
 const TMP = path.join(ROOT, ".tmp", `cli-${process.pid}`);
 const run = promisify(execFile);
 
@@ -217,6 +218,39 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
     expect(fs.existsSync(path.join(types, "dist"))).toBe(false);
   });
 
+  it("reports the tsconfig's problems exactly as tsc -p does, in tsc's order, and writes nothing", async () => {
+    const options = TSCONFIG.compilerOptions;
+    const { rootDir: _rootDir, ...withoutRootDir } = options;
+    const typeError = "export const n: number = 'one';\n";
+    const cases: { name: string; tsconfig: object; files: Record<string, string>; codes: string[] }[] = [
+      // TypeScript 6 wants rootDir when the sources are in a subdirectory; the options' error
+      // hides the files' type errors, as with tsc.
+      { name: "no rootDir", tsconfig: { ...TSCONFIG, compilerOptions: withoutRootDir }, files: { "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES, "src/n.ts": typeError }, codes: ["TS5011"] },
+      { name: "a types entry not found", tsconfig: { ...TSCONFIG, compilerOptions: { ...options, types: ["node", "nonexistent"] } }, files: { "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES }, codes: ["TS2688"] },
+      { name: "conflicting options", tsconfig: { ...TSCONFIG, compilerOptions: { ...options, module: "ES2022" } }, files: { "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES }, codes: ["TS5110"] },
+      // Syntax errors come first: tsc reports the options' errors only without them.
+      { name: "a syntax error", tsconfig: { ...TSCONFIG, compilerOptions: withoutRootDir }, files: { "src/a.ts": "export const a = ;\n" }, codes: ["TS1109"] },
+    ];
+    await Promise.all(
+      cases.map(async ({ name, tsconfig, files, codes }) => {
+        const dir = project(files, tsconfig);
+        const build = await durablec(dir, "build");
+        expect(build.code, name).toBe(1);
+        expect(fs.existsSync(path.join(dir, "dist")), name).toBe(false);
+        const check = await durablec(dir, "check");
+        expect(check.code, name).toBe(1);
+        expect(check.stderr, name).toBe(build.stderr);
+        expect([...build.stderr.matchAll(/error (TS\d+)/g)].map((m) => m[1]), name).toEqual(codes);
+        // tsc prints its diagnostics to stdout (and emits despite them).
+        const tsc = await run(process.execPath, [TSC, "-p", "."], { cwd: dir }).then(
+          () => "",
+          (error: { stdout: string }) => error.stdout,
+        );
+        expect(build.stderr.trim(), name).toBe(tsc.trim());
+      }),
+    );
+  });
+
   it("exits 2 on a missing tsconfig, an invalid durable.config.json, a bad option, or durable code in a .js file", async () => {
     const empty = project({}, null);
     const r1 = await durablec(empty, "build");
@@ -342,6 +376,38 @@ export const greet = async name => {
     const shell = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" transform big.ts | (sleep 1; cat) > "${out}"`], { cwd: dir });
     expect(shell.status).toBe(0);
     expect(fs.readFileSync(out, "utf8")).toBe(expected.stdout);
+  });
+
+  it("in --watch mode, fails every rebuild while the tsconfig has an error, and builds once it is fixed", async () => {
+    const { spawn } = await import("node:child_process");
+    const { rootDir: _rootDir, ...withoutRootDir } = TSCONFIG.compilerOptions;
+    const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES }, { ...TSCONFIG, compilerOptions: withoutRootDir });
+    const child = spawn(process.execPath, [BIN, "build", "--watch"], { cwd: dir });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += String(d)));
+    child.stderr.on("data", (d) => (stderr += String(d)));
+    const waitFor = async (read: () => string, pattern: RegExp) => {
+      for (let i = 0; i < 2400 && !pattern.test(read()); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(read()).toMatch(pattern);
+    };
+    const ts5011 = /tsconfig\.json\(\d+,\d+\): error TS5011: The common source directory of 'tsconfig\.json' is '\.\/src'\./g;
+    try {
+      await waitFor(() => stdout, /watching for changes/);
+      expect(stderr.match(ts5011)).toHaveLength(1);
+      fs.writeFileSync(path.join(dir, "src/checkout.ts"), CHECKOUT.replace('sleep("1h")', 'sleep("2h")'));
+      await waitFor(() => stderr, new RegExp(`(${ts5011.source}[\\s\\S]*){2}`));
+      expect(stdout).toMatch(/checkout\.ts changed, rebuilding/);
+      expect(stdout).not.toMatch(/built/);
+      expect(fs.existsSync(path.join(dir, "dist"))).toBe(false);
+      // A changed tsconfig.json starts the project over.
+      fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
+      await waitFor(() => stdout, /built 2 module\(s\), 1 entry\(ies\) into dist/);
+      expect(fs.readFileSync(path.join(dir, "dist/checkout.js"), "utf8")).toContain('toDuration("2h")');
+      expect(stderr.match(ts5011)).toHaveLength(2);
+    } finally {
+      child.kill();
+    }
   });
 
   it("rebuilds in --watch mode when a file changes", async () => {

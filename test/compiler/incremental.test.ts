@@ -42,7 +42,10 @@ function watched() {
     edit(file: string, text: string | null) {
       const abs = path.join(DIR, file);
       if (text === null) fs.rmSync(abs);
-      else fs.writeFileSync(abs, text);
+      else {
+        fs.mkdirSync(path.dirname(abs), { recursive: true });
+        fs.writeFileSync(abs, text);
+      }
       refreshProject(project!, [abs]);
     },
     /** What a build from scratch of the same sources emits. */
@@ -113,6 +116,28 @@ describe("incremental (watch-mode) builds", () => {
     const fixed = w.build();
     expect(fixed.diagnostics).toEqual([]);
     expect(modules(fixed.outputs)).toEqual(["leaf", "quote", "rates", "report"]);
+    expectSameAsScratch(fixed.outputs, w.scratch().outputs);
+  });
+
+  it("fails every rebuild while the options have an error, then checks the files it stopped before", () => {
+    const w = watched();
+    w.build();
+    // A file outside rootDir is an error of the options (TS6059): the files' check does not run.
+    w.edit("src/leaf.ts", 'export const leaf: number = "one";\n');
+    w.edit("extra/outside.ts", "export const outside = 1;\n");
+    const outside = w.build();
+    expect(outside.diagnostics.map((d) => d.code)).toEqual(["TS6059"]);
+    expect(outside.outputs.size).toBe(0);
+    w.edit("src/report.ts", 'import { quote } from "./quote.js";\n\nexport type Quote = typeof quote;\nexport const title = "quotes";\n');
+    expect(w.build().diagnostics.map((d) => d.code)).toEqual(["TS6059"]);
+    // leaf.ts has not changed since the build that stopped before checking it.
+    w.edit("extra/outside.ts", null);
+    const leaf = w.build();
+    expect(leaf.diagnostics.map((d) => `${path.relative(DIR, d.file ?? "")} ${d.code}`)).toEqual([`${path.join("src", "leaf.ts")} TS2322`]);
+    w.edit("src/leaf.ts", FILES["src/leaf.ts"]!);
+    const fixed = w.build();
+    expect(fixed.diagnostics).toEqual([]);
+    expect(modules(fixed.outputs)).toEqual(["leaf", "report"]);
     expectSameAsScratch(fixed.outputs, w.scratch().outputs);
   });
 
