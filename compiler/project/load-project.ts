@@ -54,12 +54,15 @@ export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
   try {
     const config = ts.readJsonConfigFile(abs, ts.sys.readFile);
     const parsed = ts.parseJsonSourceFileConfigFileContent(config, ts.sys, rootDir, undefined, abs);
-    const diagnostics = parsed.errors.map(fromTsDiagnostic);
+    const diagnostics = ts.getConfigFileParsingDiagnostics(parsed).map(fromTsDiagnostic);
     // Declaration files and packages the sources import stay plain TypeScript source files of the
     // program (no ts-morph wrappers for hundreds of .d.ts files); sources outside the tsconfig's
     // `include` that the project imports are added, as tsc checks them too.
     // `configFile` (not enumerable in TypeScript's result) locates the options' diagnostics in it.
-    const project = createProject({ compilerOptions: { ...parsed.options, ...EMIT_OVERRIDES, configFile: config }, skipAddingFilesFromTsConfig: true });
+    // A composite project's sources are laid out from the tsconfig's directory without a rootDir
+    // (tsc does not ask for one, TS5011): so they are when durablec builds it without `composite`.
+    const compositeRootDir = parsed.options.composite && !parsed.options.rootDir ? { rootDir } : {};
+    const project = createProject({ compilerOptions: { ...parsed.options, ...compositeRootDir, ...EMIT_OVERRIDES, configFile: config }, skipAddingFilesFromTsConfig: true });
     for (const file of parsed.fileNames) if (fs.existsSync(file)) project.addSourceFileAtPath(file);
     const program = project.getProgram().compilerObject;
     const imported = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !program.isSourceFileFromExternalLibrary(f) && !project.getSourceFile(f.fileName));

@@ -218,11 +218,12 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
     expect(fs.existsSync(path.join(types, "dist"))).toBe(false);
   });
 
-  it("reports the tsconfig's problems exactly as tsc -p does, in tsc's order, and writes nothing", async () => {
+  it("reports the tsconfig's problems exactly as tsc -p does, in tsc's order; a build with one writes nothing", async () => {
     const options = TSCONFIG.compilerOptions;
     const { rootDir: _rootDir, ...withoutRootDir } = options;
     const typeError = "export const n: number = 'one';\n";
-    const cases: { name: string; tsconfig: object; files: Record<string, string>; codes: string[] }[] = [
+    const cases: { name: string; tsconfig: object | null; files: Record<string, string>; codes: string[] }[] = [
+      { name: "a tsconfig.json that does not parse", tsconfig: null, files: { "tsconfig.json": JSON.stringify(TSCONFIG, null, 2).replace('"strict": true,', '"strict": true'), "src/prices.ts": PRICES }, codes: ["TS1005"] },
       // TypeScript 6 wants rootDir when the sources are in a subdirectory; the options' error
       // hides the files' type errors, as with tsc.
       { name: "no rootDir", tsconfig: { ...TSCONFIG, compilerOptions: withoutRootDir }, files: { "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES, "src/n.ts": typeError }, codes: ["TS5011"] },
@@ -249,6 +250,11 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
         expect(build.stderr.trim(), name).toBe(tsc.trim());
       }),
     );
+    // A composite project needs no rootDir (durablec builds it without `composite`, laid out the same).
+    const composite = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES }, { ...TSCONFIG, compilerOptions: { ...withoutRootDir, composite: true } });
+    const built = await durablec(composite, "build");
+    expect({ code: built.code, stderr: built.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(fs.existsSync(path.join(composite, "dist/src/checkout.js"))).toBe(true);
   });
 
   it("exits 2 on a missing tsconfig, an invalid durable.config.json, a bad option, or durable code in a .js file", async () => {
