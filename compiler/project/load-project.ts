@@ -59,10 +59,7 @@ export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
     // program (no ts-morph wrappers for hundreds of .d.ts files); sources outside the tsconfig's
     // `include` that the project imports are added, as tsc checks them too.
     // `configFile` (not enumerable in TypeScript's result) locates the options' diagnostics in it.
-    // A composite project's sources are laid out from the tsconfig's directory without a rootDir
-    // (tsc does not ask for one, TS5011): so they are when durablec builds it without `composite`.
-    const compositeRootDir = parsed.options.composite && !parsed.options.rootDir ? { rootDir } : {};
-    const project = createProject({ compilerOptions: { ...parsed.options, ...compositeRootDir, ...EMIT_OVERRIDES, configFile: config }, skipAddingFilesFromTsConfig: true });
+    const project = createProject({ compilerOptions: { ...parsed.options, ...impliedByComposite(parsed.options, rootDir), ...EMIT_OVERRIDES, configFile: config }, skipAddingFilesFromTsConfig: true });
     for (const file of parsed.fileNames) if (fs.existsSync(file)) project.addSourceFileAtPath(file);
     const program = project.getProgram().compilerObject;
     const imported = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !program.isSourceFileFromExternalLibrary(f) && !project.getSourceFile(f.fileName));
@@ -71,6 +68,16 @@ export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
   } catch (error) {
     return { project: undefined as never, rootDir, diagnostics: [createDiagnostic("ConfigNotFound", { path: tsconfigPath, reason: (error as Error).message })] };
   }
+}
+
+/**
+ * What `composite` implies, kept when durablec builds the project without it: the sources are laid
+ * out from the tsconfig's directory without a rootDir (tsc does not ask for one, TS5011), and
+ * declarations are emitted.
+ */
+function impliedByComposite(options: ts.CompilerOptions, tsconfigDir: string): ts.CompilerOptions {
+  if (!options.composite) return {};
+  return { rootDir: options.rootDir ?? tsconfigDir, declaration: options.declaration ?? true };
 }
 
 /**

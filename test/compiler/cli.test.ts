@@ -250,11 +250,13 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
         expect(build.stderr.trim(), name).toBe(tsc.trim());
       }),
     );
-    // A composite project needs no rootDir (durablec builds it without `composite`, laid out the same).
-    const composite = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES }, { ...TSCONFIG, compilerOptions: { ...withoutRootDir, composite: true } });
+    // A composite project needs no rootDir and emits declarations (durablec builds it without
+    // `composite`, laid out the same, with what it implies).
+    const composite = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES }, { ...TSCONFIG, compilerOptions: { ...withoutRootDir, declaration: undefined, composite: true } });
     const built = await durablec(composite, "build");
     expect({ code: built.code, stderr: built.stderr }).toEqual({ code: 0, stderr: "" });
     expect(fs.existsSync(path.join(composite, "dist/src/checkout.js"))).toBe(true);
+    expect(fs.readFileSync(path.join(composite, "dist/src/prices.d.ts"), "utf8")).toContain("export declare");
   });
 
   it("exits 2 on a missing tsconfig, an invalid durable.config.json, a bad option, or durable code in a .js file", async () => {
