@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { Node, SyntaxKind, type Project, type SourceFile, type ts } from "./project/ts-morph.js";
 import { analyzeDurableFunction, type FunctionAnalysis } from "./analysis/analyze-durable-function.js";
 import { checkHandwrittenHandler } from "./analysis/check-handwritten-handler.js";
-import { calleeName, forEachChildDescendantsWhere, resolveAlias, symbolOf, wrap } from "./analysis/compiler-nodes.js";
+import { calleeName, descendantsHoldingWhere, resolveAlias, symbolOf, wrap } from "./analysis/compiler-nodes.js";
 import { CallClassifier } from "./analysis/classify-call.js";
 import { discover, durableFunctionsByDeclaration, loc, type Discovery, type DurableFunction } from "./analysis/discover.js";
 import { createDiagnostic, hasErrors, InternalCompilerError, type Diagnostic } from "./diagnostics/diagnostic.js";
@@ -69,9 +69,7 @@ function checkCallsFromOrdinaryCode(files: readonly SourceFile[], durableFunctio
   const names = new Set(durableFunctions.map((f) => f.name));
   let byDeclaration: Map<ts.Node, DurableFunction> | undefined;
   for (const file of files) {
-    const text = file.getFullText();
-    if (![...names].some((n) => text.includes(n))) continue;
-    const callsByName = forEachChildDescendantsWhere(file.compilerNode, (n) => n.kind === SyntaxKind.CallExpression && names.has(calleeName(n, file) ?? ""));
+    const callsByName = descendantsHoldingWhere(file.compilerNode, names, (n) => n.kind === SyntaxKind.CallExpression && names.has(calleeName(n, file) ?? ""));
     for (const call of callsByName as ts.CallExpression[]) {
       let callee: ts.Node = call.expression;
       if (callee.kind === SyntaxKind.PropertyAccessExpression) callee = (callee as ts.PropertyAccessExpression).name;

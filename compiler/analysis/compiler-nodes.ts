@@ -61,6 +61,26 @@ export function forEachDescendantOfKinds(node: Node, kinds: ReadonlySet<SyntaxKi
   node.compilerNode.forEachChild(walk);
 }
 
+/**
+ * `forEachChildDescendantsWhere` for nodes whose text holds one of `words` (a call of a function
+ * named so, say): the subtrees that hold none of them are not entered.
+ */
+export function descendantsHoldingWhere(file: ts.SourceFile, words: Iterable<string>, test: (n: ts.Node) => boolean): ts.Node[] {
+  const spans: [start: number, end: number][] = [];
+  for (const word of words) for (let i = file.text.indexOf(word); i >= 0; i = file.text.indexOf(word, i + 1)) spans.push([i, i + word.length]);
+  const out: ts.Node[] = [];
+  if (spans.length === 0) return out;
+  const walk = (node: ts.Node): void => {
+    node.forEachChild((child) => {
+      if (!spans.some(([start, end]) => child.pos <= start && end <= child.end)) return;
+      if (test(child)) out.push(child);
+      walk(child);
+    });
+  };
+  walk(file);
+  return out;
+}
+
 /** The text of a call's callee when it is a name (`f(…)`) or ends in one (`a.f(…)`), as `getText()` gives it. */
 export function calleeName(call: ts.Node, file: SourceFile): string | undefined {
   let callee = (call as ts.CallExpression).expression;
@@ -70,21 +90,23 @@ export function calleeName(call: ts.Node, file: SourceFile): string | undefined 
 
 /**
  * `file.getDescendantsOfKind(SyntaxKind.Identifier)` (JSDoc included) filtered to the identifiers
- * written `name`, walking only the subtrees whose text holds `name`.
+ * written `name`, walking only the subtrees whose text holds `name` (as `descendantsOfKind` walks).
  */
 export function identifiersNamed(file: SourceFile, name: string): Node[] {
   const sf = file.compilerNode;
   const at: number[] = [];
   for (let i = sf.text.indexOf(name); i >= 0; i = sf.text.indexOf(name, i + 1)) at.push(i);
   const out: Node[] = [];
-  const walk = (node: ts.Node): void => {
-    for (const child of node.getChildren(sf)) {
-      if (!at.some((i) => child.pos <= i && i + name.length <= child.end)) continue;
-      if (child.kind === SyntaxKind.Identifier && child.getText(sf) === name) out.push(wrap(file, child));
-      walk(child);
-    }
+  const visit = (child: ts.Node): void => {
+    if (!at.some((i) => child.pos <= i && i + name.length <= child.end)) return;
+    if (child.kind === SyntaxKind.Identifier && child.getText(sf) === name) out.push(wrap(file, child));
+    visitChildren(child);
   };
-  walk(sf);
+  const visitChildren = (parent: ts.Node): void => {
+    for (const doc of (parent as { jsDoc?: readonly ts.Node[] }).jsDoc ?? []) visit(doc);
+    parent.forEachChild(visit);
+  };
+  visitChildren(sf);
   return out;
 }
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Project } from "ts-morph";
 import { SyntaxKind } from "../../compiler/project/ts-morph.js";
-import { descendantsOfKind } from "../../compiler/analysis/compiler-nodes.js";
+import { calleeName, descendantsHoldingWhere, descendantsOfKind, forEachChildDescendantsWhere, identifiersNamed } from "../../compiler/analysis/compiler-nodes.js";
 import { listFixtures } from "./fixture-runner.js";
 
 const KINDS = [SyntaxKind.Identifier, SyntaxKind.StringLiteral, SyntaxKind.ThisKeyword] as const;
@@ -45,5 +45,33 @@ describe("descendantsOfKind", () => {
     const fixtures = listFixtures();
     expect(fixtures.length).toBeGreaterThan(100);
     for (const f of fixtures) sameNodesAsMorph(fs.readFileSync(f.input, "utf8"));
+  });
+});
+
+describe("descendantsHoldingWhere", () => {
+  it("finds the calls of the names forEachChildDescendantsWhere finds, in every fixture", () => {
+    const names = new Set(["step", "sleep", "fetch", "charge", "Date"]);
+    let found = 0;
+    for (const f of listFixtures()) {
+      const file = new Project({ useInMemoryFileSystem: true }).createSourceFile("/a.ts", fs.readFileSync(f.input, "utf8"));
+      const isCall = (n: Parameters<typeof calleeName>[0]) => n.kind === SyntaxKind.CallExpression && names.has(calleeName(n, file) ?? "");
+      const calls = descendantsHoldingWhere(file.compilerNode, names, isCall);
+      expect(calls).toEqual(forEachChildDescendantsWhere(file.compilerNode, isCall));
+      found += calls.length;
+    }
+    expect(found).toBeGreaterThan(100);
+  });
+});
+
+describe("identifiersNamed", () => {
+  it("finds the identifiers of a name that getDescendantsOfKind finds, JSDoc included", () => {
+    const file = new Project({ useInMemoryFileSystem: true }).createSourceFile("/a.ts", JSDOC_IN_BODIES);
+    expect(identifiersNamed(file, "n").map((id) => id.getParentOrThrow().getKindName())).toEqual(["VariableDeclaration", "JSDocLink", "BinaryExpression", "TemplateSpan"]);
+    for (const f of listFixtures()) {
+      const fixture = new Project({ useInMemoryFileSystem: true }).createSourceFile("/a.ts", fs.readFileSync(f.input, "utf8"));
+      for (const name of ["step", "sleep", "x", "input"]) {
+        expect(identifiersNamed(fixture, name)).toEqual(fixture.getDescendantsOfKind(SyntaxKind.Identifier).filter((id) => id.getText() === name));
+      }
+    }
   });
 });
