@@ -6,5 +6,6 @@ import type { ts } from "../project/ts-morph.js";
  * properties (some forty for an array) are not each wrapped in a ts-morph symbol first.
  */
 export function isThenable(type: ts.Type): boolean {
-  return type.getProperties().some((p) => p.getName() === "then");
+  // `escapedName` is the name itself unless it starts with `__` (or is a `#private` one).
+  return type.getProperties().some((p) => p.escapedName === "then");
 }
