@@ -12,7 +12,8 @@ const HELP = `Usage: durablec build [-p tsconfig.json] [--outDir dir] [--watch] 
        durablec build --bundle [-p tsconfig.json] [--outDir dir] [--execution-timeout s] [--retention-days n]
 
 Compiles "use durable" functions into withDurableExecution handlers and emits the whole
-project (ESM JavaScript, .js.map chained to your sources, .d.ts) plus durable.manifest.json.
+project (JavaScript in each file's module format, .js.map chained to your sources, .d.ts)
+plus durable.manifest.json.
 Nothing is written when there is an error.
 
 Options:

@@ -104,6 +104,27 @@ class DocumentRegistry extends MorphDocumentRegistry {
     return cached && this.getSourceFileVersion(cached) === version ? cached : this.#parse(standardized, settings, snapshot, version, scriptKind);
   }
 
+  /**
+   * What TypeScript's program passes its hosts for a file (its `getCreateSourceFileOptions`): the
+   * file's module format under Node16/NodeNext (package.json `"type"`, `.mts`/`.cts`) and the
+   * tsconfig's `moduleDetection`. ts-morph's registry passes only the target, so every file's
+   * format was unknown: an ES module file's extensionless import went unreported (TS2835) and a
+   * CommonJS package's files were emitted as ES modules.
+   */
+  #createOptions(fileName: string, settings: M.ts.CompilerOptions): M.ts.CreateSourceFileOptions {
+    const format = internal.getImpliedNodeFormatForFileWorker(fileName, this.#packageJsons(settings), ts.sys, settings);
+    return {
+      ...(typeof format === "object" ? format : { impliedNodeFormat: format }),
+      languageVersion: internal.getEmitScriptTarget(settings),
+      setExternalModuleIndicator: internal.getSetExternalModuleIndicator(settings),
+    };
+  }
+
+  #packageJsonCache: M.ts.PackageJsonInfoCache | undefined;
+  #packageJsons(settings: M.ts.CompilerOptions): M.ts.PackageJsonInfoCache {
+    return (this.#packageJsonCache ??= ts.createModuleResolutionCache(ts.sys.getCurrentDirectory(), (f) => f, settings).getPackageJsonInfoCache());
+  }
+
   removeSourceFile(fileName: string): void {
     this.#files.delete(fileName);
   }
@@ -114,12 +135,19 @@ class DocumentRegistry extends MorphDocumentRegistry {
 
   #parse(fileName: string, settings: M.ts.CompilerOptions, snapshot: ScriptSnapshot, version: string, scriptKind?: M.ts.ScriptKind): M.ts.SourceFile {
     const checkerOnly = CHECKER_ONLY_DECLARATIONS.test(fileName);
-    const options = { languageVersion: settings.target ?? ts.ScriptTarget.Latest, jsDocParsingMode: checkerOnly ? ts.JSDocParsingMode.ParseForTypeErrors : ts.JSDocParsingMode.ParseAll };
+    const options = { ...this.#createOptions(fileName, settings), jsDocParsingMode: checkerOnly ? ts.JSDocParsingMode.ParseForTypeErrors : ts.JSDocParsingMode.ParseAll };
     const sourceFile = ts.createLanguageServiceSourceFile(fileName, snapshot, options, version, !checkerOnly, scriptKind);
     this.#files.set(fileName, sourceFile);
     return sourceFile;
   }
 }
+
+/** TypeScript functions its program uses to create source files (exported at run time, not typed). */
+const internal = ts as unknown as {
+  getImpliedNodeFormatForFileWorker(fileName: string, packageJsons: M.ts.PackageJsonInfoCache, host: M.ts.ModuleResolutionHost, options: M.ts.CompilerOptions): M.ts.ResolutionMode | { impliedNodeFormat: M.ts.ResolutionMode; packageJsonLocations: readonly string[]; packageJsonScope: unknown } | undefined;
+  getEmitScriptTarget(options: M.ts.CompilerOptions): M.ts.ScriptTarget;
+  getSetExternalModuleIndicator(options: M.ts.CompilerOptions): (file: M.ts.SourceFile) => void;
+};
 
 /** A ts-morph Project that parses lib files and `@types` packages as `tsc` does (see above). */
 export function createProject(options?: M.ProjectOptions): M.Project {

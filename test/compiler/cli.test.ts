@@ -138,6 +138,39 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
     await rt.close();
   });
 
+  it("builds a CommonJS package as CommonJS (TypeScript's emit), and the handler runs", async () => {
+    const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES, "package.json": JSON.stringify({ type: "commonjs" }) });
+    // Its own package scope: `durablec` resolves from its node_modules, as in a user's project.
+    fs.mkdirSync(path.join(dir, "node_modules"));
+    fs.symlinkSync(ROOT, path.join(dir, "node_modules", "durablec"), "dir");
+    const r = await durablec(dir, "build");
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    const js = fs.readFileSync(path.join(dir, "dist", "checkout.js"), "utf8");
+    expect(js).toMatch(/^"use strict";/);
+    expect(js).toContain('require("@aws/durable-execution-sdk-js")');
+    expect(js).toContain('ctx.step("checkout/price", async () => (0, prices_js_1.price)(order.items[0] ?? "")');
+    const { createRuntime, VirtualClock } = await import("../../runtime/index.js");
+    const mod = module.createRequire(import.meta.url)(path.join(dir, "dist", "checkout.js")) as { checkout: Parameters<ReturnType<typeof createRuntime>["register"]>[1] };
+    const rt = createRuntime({ clock: new VirtualClock() });
+    rt.register("checkout", mod.checkout);
+    const e = await rt.execute("checkout", { items: ["ab", "cde"] });
+    expect({ status: e.status, result: e.result }).toEqual({ status: "SUCCEEDED", result: { total: 5 } });
+    await rt.close();
+  });
+
+  it("knows each file's module format as tsc does: an extensionless import in an ES module package is TS2835", async () => {
+    const dir = project({ "src/util.ts": "export const u = 1;\n", "src/main.ts": 'import { u } from "./util";\nexport const v: number = u + 1;\n', "package.json": JSON.stringify({ type: "module" }) });
+    const r = await durablec(dir, "build");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("src/main.ts(1,19): error TS2835: Relative import paths need explicit file extensions");
+    const tsc = await run(process.execPath, [TSC, "-p", ".", "--noEmit"], { cwd: dir }).then(
+      () => "",
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(r.stderr.trim()).toBe(tsc.trim());
+    expect(fs.existsSync(path.join(dir, "dist"))).toBe(false);
+  });
+
   it("honours --outDir and -p", async () => {
     const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES });
     fs.renameSync(path.join(dir, "tsconfig.json"), path.join(dir, "tsconfig.app.json"));

@@ -38,7 +38,9 @@ const FILES: Record<string, string> = {
   "legacy.cts": "export const legacy = 1;\n",
   "durable.ts": 'import { helper } from "./plain.js";\nexport async function flow(input: { id: string }): Promise<string> {\n  "use durable";\n  return helper(input) + Date.now();\n}\n',
 };
-const ISOLATED = ["default-value.ts", "durable.ts", "lib.mts", "plain.ts", "reexport-type-only.ts", "reexport-value.ts", "type-only-use.ts", "types.ts", "values.ts"];
+// script.ts has no import or export, but in a `"type": "module"` package every file is an ES
+// module (TypeScript's moduleDetection "auto" under NodeNext), as tsc emits it.
+const ISOLATED = ["default-value.ts", "durable.ts", "lib.mts", "plain.ts", "reexport-type-only.ts", "reexport-value.ts", "script.ts", "type-only-use.ts", "types.ts", "values.ts"];
 
 function project(files: Record<string, string>, options: Record<string, unknown> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "durablec-isolated-"));

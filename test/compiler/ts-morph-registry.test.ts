@@ -41,6 +41,21 @@ describe("ts-morph's document registry", () => {
     expect([...jsDocTags(p.getSourceFileOrThrow(user.fileName).getFunctionOrThrow("today").compilerNode)]).toEqual(["deterministic"]);
   });
 
+  it("gives every file the module format TypeScript's program gives it (package.json type, .mts, .cts)", () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    fs.writeFileSync(path.join(dir, "src", "b.cts"), "export const b = 1;\n");
+    fs.writeFileSync(path.join(dir, "src", "c.mts"), "const notExported = 1;\n");
+    const program = loadProjectFromTsconfig(path.join(dir, "tsconfig.json")).project.getProgram().compilerObject;
+    const format = (name: string) => program.getSourceFiles().find((f) => f.fileName.endsWith(`/src/${name}`))!.impliedNodeFormat;
+    expect([format("a.ts"), format("b.cts"), format("c.mts")]).toEqual([ts.ModuleKind.ESNext, ts.ModuleKind.CommonJS, ts.ModuleKind.ESNext]);
+    // moduleDetection "auto": a file of ES module format is a module without import or export.
+    expect(ts.isExternalModule(program.getSourceFiles().find((f) => f.fileName.endsWith("/src/c.mts"))!)).toBe(true);
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "commonjs" }));
+    const cjs = loadProjectFromTsconfig(path.join(dir, "tsconfig.json")).project.getProgram().compilerObject;
+    expect(cjs.getSourceFiles().find((f) => f.fileName.endsWith("/src/a.ts"))!.impliedNodeFormat).toBe(ts.ModuleKind.CommonJS);
+  });
+
   it("parses @types/node's JSDoc only where the checker needs it; other users of ts-morph in the process keep ts-morph's own registry", () => {
     const dir = project();
     const ours = loadProjectFromTsconfig(path.join(dir, "tsconfig.json")).project.getProgram().compilerObject.getSourceFiles();
