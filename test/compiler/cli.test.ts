@@ -79,6 +79,16 @@ function project(files: Record<string, string>, tsconfig: object | null = TSCONF
 
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
+/** CHECKOUT's compiled handler, run on durablec's runtime: it prices both items. */
+async function expectCheckoutRuns(handler: Parameters<ReturnType<typeof import("../../runtime/index.js").createRuntime>["register"]>[1]): Promise<void> {
+  const { createRuntime, VirtualClock } = await import("../../runtime/index.js");
+  const rt = createRuntime({ clock: new VirtualClock() });
+  rt.register("checkout", handler);
+  const e = await rt.execute("checkout", { items: ["ab", "cde"] });
+  expect({ status: e.status, result: e.result }).toEqual({ status: "SUCCEEDED", result: { total: 5 } });
+  await rt.close();
+}
+
 // Each case spawns the CLI (a cold TypeScript program per run): generous timeouts for loaded machines.
 describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
   it("prints the commands with --help and fails without a command", async () => {
@@ -129,13 +139,7 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
     expect(segments.length).toBeGreaterThan(0);
     expect(segments.every((s) => s.length < 4 || s[2] === 6)).toBe(true);
     // The compiled handler runs on durablec's runtime.
-    const { createRuntime, VirtualClock } = await import("../../runtime/index.js");
-    const mod = await import(pathToFileURL(path.join(out, "checkout.js")).href);
-    const rt = createRuntime({ clock: new VirtualClock() });
-    rt.register("checkout", mod.checkout);
-    const e = await rt.execute("checkout", { items: ["ab", "cde"] });
-    expect({ status: e.status, result: e.result }).toEqual({ status: "SUCCEEDED", result: { total: 5 } });
-    await rt.close();
+    await expectCheckoutRuns((await import(pathToFileURL(path.join(out, "checkout.js")).href)).checkout);
   });
 
   it("builds a CommonJS package as CommonJS (TypeScript's emit), and the handler runs", async () => {
@@ -149,13 +153,7 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
     expect(js).toMatch(/^"use strict";/);
     expect(js).toContain('require("@aws/durable-execution-sdk-js")');
     expect(js).toContain('ctx.step("checkout/price", async () => (0, prices_js_1.price)(order.items[0] ?? "")');
-    const { createRuntime, VirtualClock } = await import("../../runtime/index.js");
-    const mod = module.createRequire(import.meta.url)(path.join(dir, "dist", "checkout.js")) as { checkout: Parameters<ReturnType<typeof createRuntime>["register"]>[1] };
-    const rt = createRuntime({ clock: new VirtualClock() });
-    rt.register("checkout", mod.checkout);
-    const e = await rt.execute("checkout", { items: ["ab", "cde"] });
-    expect({ status: e.status, result: e.result }).toEqual({ status: "SUCCEEDED", result: { total: 5 } });
-    await rt.close();
+    await expectCheckoutRuns(module.createRequire(import.meta.url)(path.join(dir, "dist", "checkout.js")).checkout);
   });
 
   it("knows each file's module format as tsc does: an extensionless import in an ES module package is TS2835", async () => {

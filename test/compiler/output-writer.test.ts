@@ -131,13 +131,16 @@ describe("compile() writing a project", () => {
     expect(tree(path.join(dir, "dist"))).toEqual(written);
   });
 
+  /** An ES module package (esbuild emits its JavaScript) with `files` under src/. */
+  function esModuleProject(root: string, files: Record<string, string>): void {
+    fs.writeFileSync(path.join(root, "tsconfig.json"), JSON.stringify(tsconfig));
+    fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ type: "module" }));
+    fs.mkdirSync(path.join(root, "src"));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(root, "src", name), text);
+  }
+
   it("rebuilding rewrites only the outputs whose text changed", () => {
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
-    fs.mkdirSync(path.join(dir, "src"));
-    fs.writeFileSync(path.join(dir, "src", "flow.ts"), flow);
-    fs.writeFileSync(path.join(dir, "src", "util.ts"), "export function one(): number {\n  return 1;\n}\n");
-    fs.writeFileSync(path.join(dir, "src", "other.ts"), "export const two = 2;\n");
+    esModuleProject(dir, { "flow.ts": flow, "util.ts": "export function one(): number {\n  return 1;\n}\n", "other.ts": "export const two = 2;\n" });
     expect(compile({ tsconfig: path.join(dir, "tsconfig.json") }).diagnostics).toEqual([]);
     const dist = path.join(dir, "dist");
     const old = new Date(Date.now() - 60_000);
@@ -146,18 +149,13 @@ describe("compile() writing a project", () => {
     const again = compile({ tsconfig: path.join(dir, "tsconfig.json") });
     expect(again.diagnostics).toEqual([]);
     const touched = Object.keys(tree(dist)).filter((f) => fs.statSync(path.join(dist, f)).mtimeMs > old.getTime() + 30_000);
-    // The declaration's text is the same (`one(): number`): only the JavaScript and its map changed.
+    // Only the JavaScript's text changed: its map and declaration (`one(): number`) are the same.
     expect(touched.sort()).toEqual(["util.js"]);
     expect(tree(dist)).toEqual(Object.fromEntries([...again.outputs].map(([f, t]) => [path.relative(dist, f), t])));
   });
 
   it("puts nothing in place when the type check fails after esbuild's outputs went to the writer", () => {
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
-    // ES modules: esbuild emits their JavaScript.
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
-    fs.mkdirSync(path.join(dir, "src"));
-    fs.writeFileSync(path.join(dir, "src", "flow.ts"), flow);
-    fs.writeFileSync(path.join(dir, "src", "util.ts"), "export const one = 1;\n");
+    esModuleProject(dir, { "flow.ts": flow, "util.ts": "export const one = 1;\n" });
     expect(compile({ tsconfig: path.join(dir, "tsconfig.json") }).diagnostics).toEqual([]);
     const written = tree(path.join(dir, "dist"));
     // A file slow enough to check that esbuild is done with the others before TypeScript reaches
@@ -172,10 +170,7 @@ describe("compile() writing a project", () => {
     expect(tree(path.join(dir, "dist"))).toEqual(written);
     // The writer thread is shared: the next build (of another project) puts in place only its own outputs.
     const other = fs.mkdtempSync(path.join(os.tmpdir(), "durablec-writer-other-"));
-    fs.writeFileSync(path.join(other, "tsconfig.json"), JSON.stringify(tsconfig));
-    fs.writeFileSync(path.join(other, "package.json"), JSON.stringify({ type: "module" }));
-    fs.mkdirSync(path.join(other, "src"));
-    fs.writeFileSync(path.join(other, "src", "util.ts"), "export const one = 1;\n");
+    esModuleProject(other, { "util.ts": "export const one = 1;\n" });
     expect(compile({ tsconfig: path.join(other, "tsconfig.json") }).diagnostics).toEqual([]);
     expect(tree(path.join(dir, "dist"))).toEqual(written);
   });
