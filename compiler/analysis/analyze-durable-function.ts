@@ -5,7 +5,8 @@ import { assignStableNames } from "../naming/stable-names.js";
 import { CallClassifier, type CallClass } from "./classify-call.js";
 import { loc, type DurableFunction } from "./discover.js";
 import { analyzeLoops, isConcurrentBody, matchPollingLoop, type LoopPlan } from "./loops.js";
-import { inputDiagnostics } from "./inputs.js";
+import { analyzeInputs } from "./inputs.js";
+import type { InputSchema } from "./zod-schema.js";
 import { EffectPlanner, type EffectPlan, type KeyPlacement } from "./effect-options.js";
 import { fetchIdempotencyHeader } from "../project/config.js";
 import { awaitedType } from "./serializable.js";
@@ -39,6 +40,8 @@ export interface PlannedOperation {
   codec?: TypeDescriptor;
   /** Explicit `step()`: the effects in its body that take an idempotency key, in source order. */
   keyedCalls?: KeyedCall[];
+  /** `waitForCallback<T>` / `createCallback<T>`: the schema its payload is validated against (analysis/inputs.ts). */
+  payloadSchema?: InputSchema;
 }
 
 /** An effect inside an explicit step body whose key comes from the step's key and `site`. */
@@ -55,6 +58,8 @@ export interface FunctionAnalysis {
   diagnostics: Diagnostic[];
   /** Loops, polling loops and concurrent branches with durable operations (analysis/loops.ts). */
   loops?: LoopPlan[];
+  /** An entry's event schema (analysis/inputs.ts): what its handler validates and the manifest lists. */
+  eventSchema?: InputSchema;
 }
 
 type Mode = { kind: "body" } | { kind: "nested" } | { kind: "step"; fn: Node; step?: PlannedOperation };
@@ -74,7 +79,10 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
   const reportedModuleState = new Set<string>();
   const effects = new EffectPlanner(classifier.config.retry, fetchIdempotencyHeader(classifier.config));
   const body = fn.node.getBody();
-  if (!body) return { fn, operations, diagnostics };
+  if (!body) {
+    const { eventSchema } = analyzeInputs(fn, operations);
+    return { fn, operations, diagnostics, ...(eventSchema ? { eventSchema } : {}) };
+  }
 
   const plan = (call: CallExpression | NewExpression, kind: OperationKind, c: CallClass, extra: Partial<PlannedOperation> = {}) => {
     operations.push({ fn, kind, call, classification: c, label: c.label, name: "", needsAwait: false, options: {}, extent: call, ...extra });
@@ -275,7 +283,8 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
 
   visit(body, { kind: "body" });
 
-  diagnostics.push(...inputDiagnostics(fn, operations));
+  const inputs = analyzeInputs(fn, operations);
+  diagnostics.push(...inputs.diagnostics);
   const names = assignStableNames(
     fn.name,
     operations.map((o) => ({ label: o.label, ...(o.explicitName !== undefined ? { explicitName: o.explicitName } : {}) })),
@@ -289,7 +298,7 @@ export function analyzeDurableFunction(fn: DurableFunction, classifier: CallClas
   });
   const loops = analyzeLoops(fn, operations, { defaultConcurrency: classifier.config.loops?.concurrency ?? 1 });
   diagnostics.push(...loops.diagnostics);
-  return { fn, operations, diagnostics, loops: loops.plans };
+  return { fn, operations, diagnostics, loops: loops.plans, ...(inputs.eventSchema ? { eventSchema: inputs.eventSchema } : {}) };
 }
 
 /**

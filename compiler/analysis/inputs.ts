@@ -7,7 +7,7 @@ import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js"
 import type { PlannedOperation } from "./analyze-durable-function.js";
 import { loc, type DurableFunction } from "./discover.js";
 import { awaitedType } from "./serializable.js";
-import { zodSchemaOf } from "./zod-schema.js";
+import { inputSchemaOf, type InputSchema } from "./zod-schema.js";
 
 /** The type an entry's event is validated against, or undefined (no parameter, or nothing to check). */
 export function eventType(fn: DurableFunction): { type: Type; at: Node } | undefined {
@@ -32,22 +32,31 @@ export function callbackPayloadType(op: PlannedOperation): Type | undefined {
   return type;
 }
 
-/** DUR4024 for every part of an event or payload type that cannot be checked. */
-export function inputDiagnostics(fn: DurableFunction, operations: readonly PlannedOperation[]): Diagnostic[] {
-  const out: Diagnostic[] = [];
+/**
+ * The schemas of a durable function's inputs, each derived once for the validation code, the
+ * manifest and the diagnostics: the event's is returned, each callback payload's is set on its
+ * operation (`payloadSchema`). Comes with DUR4024 for every part of them that cannot be checked.
+ */
+export function analyzeInputs(fn: DurableFunction, operations: readonly PlannedOperation[]): { eventSchema?: InputSchema; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
   const file = fn.sourceFile;
   const ev = eventType(fn);
+  let eventSchema: InputSchema | undefined;
   if (ev) {
-    for (const part of zodSchemaOf(ev.type, ev.at, "z", "event").unvalidated) {
-      out.push(createDiagnostic("UnvalidatedInput", { what: `The event of '${fn.name}'`, path: part.path, kind: part.kind }, loc(file, ev.at)));
+    const { schema, unvalidated } = inputSchemaOf(ev.type, ev.at, "event");
+    eventSchema = schema;
+    for (const part of unvalidated) {
+      diagnostics.push(createDiagnostic("UnvalidatedInput", { what: `The event of '${fn.name}'`, path: part.path, kind: part.kind }, loc(file, ev.at)));
     }
   }
   for (const op of operations) {
     const payload = callbackPayloadType(op);
     if (!payload) continue;
-    for (const part of zodSchemaOf(payload, op.call, "z", "payload").unvalidated) {
-      out.push(createDiagnostic("UnvalidatedInput", { what: `The payload of '${op.name || op.label}'`, path: part.path, kind: part.kind }, loc(file, (op.call as CallExpression).getExpression())));
+    const { schema, unvalidated } = inputSchemaOf(payload, op.call, "payload");
+    op.payloadSchema = schema;
+    for (const part of unvalidated) {
+      diagnostics.push(createDiagnostic("UnvalidatedInput", { what: `The payload of '${op.name || op.label}'`, path: part.path, kind: part.kind }, loc(file, (op.call as CallExpression).getExpression())));
     }
   }
-  return out;
+  return { ...(eventSchema ? { eventSchema } : {}), diagnostics };
 }

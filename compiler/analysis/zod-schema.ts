@@ -141,12 +141,11 @@ function textBuilder(z: string): ZodBuilder<string> {
 }
 
 /**
- * Writes zod code that checks a JSON value against a TypeScript type, from {@link inputSchemaOf}:
- * the runtime builds the same zod schema from the manifest's copy of that schema.
+ * Writes zod code that checks a JSON value against a schema from {@link inputSchemaOf}: the
+ * runtime builds the same zod schema from the manifest's copy of that schema.
  */
-export function zodSchemaOf(type: Type, at: Node, z: string, root: string): { code: string; unvalidated: UnvalidatedPart[]; schema: InputSchema } {
-  const { schema, unvalidated } = inputSchemaOf(type, at, root);
-  return { code: buildZod(schema, textBuilder(z)), unvalidated, schema };
+export function zodCodeOf(schema: InputSchema, z: string): string {
+  return buildZod(schema, textBuilder(z));
 }
 
 function compareText(a: string, b: string): number {

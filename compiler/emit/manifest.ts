@@ -1,8 +1,7 @@
 import * as path from "node:path";
 import type { FunctionAnalysis, PlannedOperation } from "../analysis/analyze-durable-function.js";
 import type { DurableFunction } from "../analysis/discover.js";
-import { eventType } from "../analysis/inputs.js";
-import { inputSchemaOf, type InputSchema } from "../analysis/zod-schema.js";
+import type { InputSchema } from "../analysis/zod-schema.js";
 import { lineAndColumn } from "../diagnostics/format.js";
 
 /** `durable.manifest.json`: every operation of every entry, in execution (source) order. */
@@ -83,14 +82,13 @@ export function buildManifest(analyses: readonly FunctionAnalysis[], rootDir: st
     const { line, column } = position(a.fn.node);
     const file = rel(a.fn.sourceFile.getFilePath());
     const key = Object.prototype.hasOwnProperty.call(entries, a.fn.name) ? `${file}#${a.fn.name}` : a.fn.name;
-    const event = eventType(a.fn);
     entries[key] = {
       export: a.fn.name,
       file,
       line,
       column,
       operations: a.operations.map((o) => describe(o, new Set([a.fn]))),
-      ...(event ? { eventSchema: inputSchemaOf(event.type, event.at, "event").schema } : {}),
+      ...(a.eventSchema ? { eventSchema: a.eventSchema } : {}),
     };
   }
   return { version: 1, entries };

@@ -27,7 +27,8 @@ const PASS = "rewrite-entries-to-handlers";
 export function rewriteEntriesToHandlers(context: PassContext): void {
   const { edits, names } = context;
   if (context.fileDirective) removeStatement(edits, context.fileDirective);
-  for (const { fn } of context.functions) {
+  for (const analysis of context.functions) {
+    const { fn } = analysis;
     context.imports.DurableContext = true;
     if (fn.directive) removeStatement(edits, fn.directive);
     addContextParameter(context, fn.node);
@@ -38,7 +39,7 @@ export function rewriteEntriesToHandlers(context: PassContext): void {
     const ev = names.event;
     const params = fn.node.getParameters();
     const eventType = params.length ? `Parameters<typeof ${inner}>[1]` : "unknown";
-    const handler = `${names.withDurableExecution}((${ev}: ${eventType}, ${names.ctx}: ${names.DurableContext}) => ${inner}(${names.ctx}${params.length ? `, ${validatedEventText(context, fn, ev)}` : ""}))`;
+    const handler = `${names.withDurableExecution}((${ev}: ${eventType}, ${names.ctx}: ${names.DurableContext}) => ${inner}(${names.ctx}${params.length ? `, ${validatedEventText(context, analysis, ev)}` : ""}))`;
     if (Node.isFunctionDeclaration(fn.declaration)) rewriteDeclaredEntry(context, fn, fn.declaration, inner, handler);
     else rewriteBoundEntry(context, fn, fn.declaration, inner, handler);
   }

@@ -7,9 +7,8 @@
  *   await waitForCallback<Approval>(send, o)  →  await durablec.validatedCallback(ctx.waitForCallback(…), "f/waitForCallback", z.looseObject({…}))
  *   await createCallback<Approval>(o)         →  await durablec.validatedCreateCallback(ctx.createCallback(…), "f/createCallback", z.looseObject({…}))
  */
-import type { DurableFunction } from "../analysis/discover.js";
-import { callbackPayloadType, eventType } from "../analysis/inputs.js";
-import { zodSchemaOf } from "../analysis/zod-schema.js";
+import type { FunctionAnalysis } from "../analysis/analyze-durable-function.js";
+import { zodCodeOf } from "../analysis/zod-schema.js";
 import { operationsOf, str, type PassContext } from "./pass-context.js";
 
 const PASS = "validate-inputs";
@@ -28,19 +27,17 @@ function zod(context: PassContext): string {
 const zodImported = new WeakSet<object>();
 
 /** `durablec.validateEvent("checkout", <schema>, event)`, or `event` when there is nothing to check. */
-export function validatedEventText(context: PassContext, fn: DurableFunction, event: string): string {
-  const ev = eventType(fn);
-  if (!ev) return event;
-  const { code } = zodSchemaOf(ev.type, ev.at, zod(context), "event");
+export function validatedEventText(context: PassContext, { fn, eventSchema }: FunctionAnalysis, event: string): string {
+  if (!eventSchema) return event;
+  const code = zodCodeOf(eventSchema, zod(context));
   context.imports.internal = true;
   return `${context.names.internal}.validateEvent(${str(fn.name)}, ${code}, ${event})`;
 }
 
 export function validateInputs(context: PassContext): void {
   for (const op of operationsOf(context)) {
-    const payload = callbackPayloadType(op);
-    if (!payload) continue;
-    const { code } = zodSchemaOf(payload, op.call, zod(context), "payload");
+    if (!op.payloadSchema) continue;
+    const code = zodCodeOf(op.payloadSchema, zod(context));
     context.imports.internal = true;
     const helper = op.kind === "createCallback" ? "validatedCreateCallback" : "validatedCallback";
     const start = op.call.getStart();
