@@ -33,6 +33,12 @@ type ParserNodeKind = (typeof SyntaxKind)["Identifier" | "StringLiteral" | "This
  * (a node's JSDoc first, where `getChildren()` lists it) and wraps only the matches.
  */
 export function descendantsOfKind<K extends ParserNodeKind>(node: Node, kind: K): KindToNodeMappings[K][] {
+  const file = node.getSourceFile();
+  return compilerDescendantsOfKind(node.compilerNode, kind).map((n) => wrap(file, n) as KindToNodeMappings[K]);
+}
+
+/** {@link descendantsOfKind} on the compiler nodes, unwrapped. */
+export function compilerDescendantsOfKind(node: ts.Node, kind: ParserNodeKind): ts.Node[] {
   const found: ts.Node[] = [];
   const visit = (child: ts.Node): void => {
     if (child.kind === kind) found.push(child);
@@ -42,9 +48,8 @@ export function descendantsOfKind<K extends ParserNodeKind>(node: Node, kind: K)
     for (const doc of (parent as { jsDoc?: readonly ts.Node[] }).jsDoc ?? []) visit(doc);
     parent.forEachChild(visit);
   };
-  visitChildren(node.compilerNode);
-  const file = node.getSourceFile();
-  return found.map((n) => wrap(file, n) as KindToNodeMappings[K]);
+  visitChildren(node);
+  return found;
 }
 
 /**

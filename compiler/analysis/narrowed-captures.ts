@@ -14,8 +14,8 @@
  *   stands (`order.coupon!`, or `(event.kind as "a")`): a copy made earlier could miss a change
  *   that the source would see, and the assertion states nothing the checker did not prove there.
  */
-import { Node, SyntaxKind, ts, type Identifier, type Symbol as MorphSymbol, type Type } from "../project/ts-morph.js";
-import { descendantsOfKind } from "./compiler-nodes.js";
+import { SyntaxKind, ts, type Node, type SourceFile } from "../project/ts-morph.js";
+import { compilerDescendantsOfKind, symbolOf, wrap } from "./compiler-nodes.js";
 
 export interface NarrowingPlan {
   /** Per generated closure (by the source node it encloses): the variables it rebinds, in order of use. */
@@ -24,47 +24,77 @@ export interface NarrowingPlan {
   assertions: { node: Node; suffix?: "!"; type?: string }[];
 }
 
+/** What the plan of one durable function looks at: its file, the checker, and node starts computed once. */
+class Scope {
+  readonly sf: ts.SourceFile;
+  readonly checker: ts.TypeChecker;
+  readonly #starts = new Map<ts.Node, number>();
+
+  constructor(
+    readonly file: SourceFile,
+    readonly fn: ts.Node,
+  ) {
+    this.sf = file.compilerNode;
+    this.checker = file.getProject().getTypeChecker().compilerObject;
+  }
+
+  start(node: ts.Node): number {
+    let start = this.#starts.get(node);
+    if (start === undefined) this.#starts.set(node, (start = node.getStart(this.sf)));
+    return start;
+  }
+
+  within(node: ts.Node, outer: ts.Node): boolean {
+    return this.start(node) >= this.start(outer) && node.end <= outer.end;
+  }
+
+  isAssignable(source: ts.Type, target: ts.Type): boolean {
+    return this.checker.isTypeAssignableTo(source, target);
+  }
+}
+
 /**
  * `closures` are the source nodes the rewrites move into closures (step bodies, child contexts,
  * loop bodies…), in any order; `fn` is the durable function they belong to.
  */
 export function planNarrowing(closures: readonly Node[], fn: Node): NarrowingPlan {
   const plan: NarrowingPlan = { rebinds: new Map(), assertions: [] };
-  const sorted = [...closures].sort((a, b) => a.getStart() - b.getStart() || b.getEnd() - a.getEnd());
-  const rebound = new Map<Node, Set<MorphSymbol>>();
+  const scope = new Scope(fn.getSourceFile(), fn.compilerNode);
+  const sorted = [...closures].sort((a, b) => scope.start(a.compilerNode) - scope.start(b.compilerNode) || b.getEnd() - a.getEnd());
+  const rebound = new Map<Node, Set<ts.Symbol>>();
   for (const extent of sorted) {
-    const enclosing = sorted.filter((o) => o !== extent && within(extent, o));
+    const enclosing = sorted.filter((o) => o !== extent && scope.within(extent.compilerNode, o.compilerNode));
     const already = new Set(enclosing.flatMap((o) => [...(rebound.get(o) ?? [])]));
-    const own = rebindsOf(extent, fn).filter(([symbol]) => !already.has(symbol));
+    const own = rebindsOf(extent.compilerNode, scope).filter(([symbol]) => !already.has(symbol));
     rebound.set(extent, new Set(own.map(([symbol]) => symbol)));
     plan.rebinds.set(extent, own.map(([, name]) => name));
-    if (enclosing.length === 0) collectAssertions(extent, plan);
+    if (enclosing.length === 0) collectAssertions(extent.compilerNode, scope, plan);
   }
   return plan;
 }
 
-function rebindsOf(extent: Node, fn: Node): [MorphSymbol, string][] {
-  const candidates = new Map<MorphSymbol, Identifier>();
-  const writtenInside = new Set<MorphSymbol>();
+function rebindsOf(extent: ts.Node, scope: Scope): [ts.Symbol, string][] {
+  const candidates = new Map<ts.Symbol, ts.Node>();
+  const writtenInside = new Set<ts.Symbol>();
   for (const id of identifiersIn(extent)) {
-    const symbol = valueSymbol(id);
+    const symbol = valueSymbol(id, scope.checker);
     if (!symbol) continue;
     if (isWrite(id)) writtenInside.add(symbol);
-    else if (!candidates.has(symbol) && isNarrowedLocal(id, symbol, extent, fn)) candidates.set(symbol, id);
+    else if (!candidates.has(symbol) && isNarrowedLocal(id, symbol, extent, scope)) candidates.set(symbol, id);
   }
-  return [...candidates].filter(([symbol]) => !writtenInside.has(symbol) && isReassigned(symbol, fn)).map(([symbol, id]) => [symbol, id.getText()]);
+  return [...candidates].filter(([symbol]) => !writtenInside.has(symbol) && isReassigned(symbol, scope)).map(([symbol, id]) => [symbol, id.getText(scope.sf)]);
 }
 
-function identifiersIn(node: Node): Identifier[] {
-  return Node.isIdentifier(node) ? [node] : descendantsOfKind(node, SyntaxKind.Identifier);
+function identifiersIn(node: ts.Node): ts.Node[] {
+  return node.kind === SyntaxKind.Identifier ? [node] : compilerDescendantsOfKind(node, SyntaxKind.Identifier);
 }
 
-function collectAssertions(extent: Node, plan: NarrowingPlan): void {
-  const visit = (node: Node): void => {
-    if ((Node.isPropertyAccessExpression(node) || Node.isElementAccessExpression(node)) && !isCallee(node) && !isWrite(node)) {
-      const assertion = narrowedPropertyAssertion(node);
+function collectAssertions(extent: ts.Node, scope: Scope, plan: NarrowingPlan): void {
+  const visit = (node: ts.Node): void => {
+    if ((ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && !isCallee(node) && !isWrite(node)) {
+      const assertion = narrowedPropertyAssertion(node, scope);
       if (assertion) {
-        plan.assertions.push({ node, ...assertion });
+        plan.assertions.push({ node: wrap(scope.file, node), ...assertion });
         return;
       }
     }
@@ -74,75 +104,68 @@ function collectAssertions(extent: Node, plan: NarrowingPlan): void {
 }
 
 /** `!` or the narrowed type's text, when the read's type is narrower than the property's. */
-function narrowedPropertyAssertion(access: Node): { suffix?: "!"; type?: string } | undefined {
-  if (Node.isElementAccessExpression(access)) {
-    const arg = access.getArgumentExpression();
-    if (!arg || !(Node.isStringLiteral(arg) || Node.isNumericLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg))) return undefined;
+function narrowedPropertyAssertion(access: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): { suffix?: "!"; type?: string } | undefined {
+  if (ts.isElementAccessExpression(access)) {
+    const arg = access.argumentExpression;
+    if (!(ts.isStringLiteral(arg) || ts.isNumericLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg))) return undefined;
   }
-  const property = access.getSymbol();
-  const object = (access as Node & { getExpression(): Node }).getExpression();
+  const { checker } = scope;
+  const property = symbolOf(access, checker);
   if (!property) return undefined;
-  const declared = property.getTypeAtLocation(object);
-  const narrowed = access.getType();
-  if (narrowed.compilerType === declared.compilerType || isAssignable(access, declared, narrowed)) return undefined;
-  if (isAssignable(access, declared.getNonNullableType(), narrowed)) return { suffix: "!" };
-  return { type: narrowed.getText(access, ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseAliasDefinedOutsideCurrentScope) };
+  const declared = checker.getTypeOfSymbolAtLocation(property, access.expression);
+  const narrowed = checker.getTypeAtLocation(access);
+  if (narrowed === declared || scope.isAssignable(declared, narrowed)) return undefined;
+  if (scope.isAssignable(checker.getNonNullableType(declared), narrowed)) return { suffix: "!" };
+  return { type: checker.typeToString(narrowed, access, ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseAliasDefinedOutsideCurrentScope) };
 }
 
-function isAssignable(at: Node, source: Type, target: Type): boolean {
-  return at.getProject().getTypeChecker().compilerObject.isTypeAssignableTo(source.compilerType, target.compilerType);
-}
-
-function isCallee(node: Node): boolean {
-  const parent = node.getParent();
-  return (Node.isCallExpression(parent) || Node.isNewExpression(parent) || Node.isTaggedTemplateExpression(parent)) && (parent as Node & { getExpression?(): Node }).getExpression?.() === node;
+/** The callee of a call or `new` (a tagged template's tag is read, not called through its object). */
+function isCallee(node: ts.Node): boolean {
+  const parent = node.parent;
+  return (ts.isCallExpression(parent) || ts.isNewExpression(parent)) && parent.expression === node;
 }
 
 /** The variable an identifier reads (the value of a `{ x }` shorthand, not the property). */
-function valueSymbol(id: Identifier): MorphSymbol | undefined {
-  const parent = id.getParent();
-  if (Node.isShorthandPropertyAssignment(parent) && parent.getNameNode() === id) return parent.getValueSymbol();
-  return id.getSymbol();
+function valueSymbol(id: ts.Node, checker: ts.TypeChecker): ts.Symbol | undefined {
+  const parent = id.parent;
+  if (ts.isShorthandPropertyAssignment(parent) && parent.name === id) return checker.getShorthandAssignmentValueSymbol(parent);
+  return symbolOf(id, checker);
 }
 
 /** A `let`/`var` variable or a parameter of `fn`, declared outside `extent`, narrowed at `id`. */
-function isNarrowedLocal(id: Identifier, symbol: MorphSymbol, extent: Node, fn: Node): boolean {
-  const decl = symbol.getDeclarations()[0];
-  if (!decl || decl.getSourceFile() !== id.getSourceFile()) return false;
-  if (!(Node.isVariableDeclaration(decl) || Node.isParameterDeclaration(decl) || Node.isBindingElement(decl))) return false;
-  if (!within(decl, fn) || within(decl, extent) || isConstBinding(decl)) return false;
-  const declared = symbol.getTypeAtLocation(decl);
-  const narrowed = id.getType();
-  if (narrowed.compilerType === declared.compilerType) return false;
-  return !isAssignable(id, declared, narrowed);
-}
-
-function within(node: Node, outer: Node): boolean {
-  return node.getStart() >= outer.getStart() && node.getEnd() <= outer.getEnd();
+function isNarrowedLocal(id: ts.Node, symbol: ts.Symbol, extent: ts.Node, scope: Scope): boolean {
+  const decl = symbol.declarations?.[0];
+  if (!decl || decl.getSourceFile() !== scope.sf) return false;
+  if (!(ts.isVariableDeclaration(decl) || ts.isParameter(decl) || ts.isBindingElement(decl))) return false;
+  if (!scope.within(decl, scope.fn) || scope.within(decl, extent) || isConstBinding(decl)) return false;
+  const declared = scope.checker.getTypeOfSymbolAtLocation(symbol, decl);
+  const narrowed = scope.checker.getTypeAtLocation(id);
+  if (narrowed === declared) return false;
+  return !scope.isAssignable(declared, narrowed);
 }
 
 /** A `const` (or `using`) variable, possibly destructured; parameters and `catch` variables are not. */
-function isConstBinding(decl: Node): boolean {
+function isConstBinding(decl: ts.Node): boolean {
   let node = decl;
-  while (Node.isBindingElement(node) || Node.isObjectBindingPattern(node) || Node.isArrayBindingPattern(node)) node = node.getParentOrThrow();
-  const list = Node.isVariableDeclaration(node) ? node.getParent() : undefined;
-  if (!Node.isVariableDeclarationList(list)) return false;
-  const kind = list.getDeclarationKind();
-  return kind !== "let" && kind !== "var";
+  while (ts.isBindingElement(node) || ts.isObjectBindingPattern(node) || ts.isArrayBindingPattern(node)) node = node.parent;
+  const list = ts.isVariableDeclaration(node) ? node.parent : undefined;
+  if (!list || !ts.isVariableDeclarationList(list)) return false;
+  const isLetOrVar = (list.flags & ts.NodeFlags.Let) !== 0 || (list.flags & (ts.NodeFlags.Const | ts.NodeFlags.Using)) === 0;
+  return !isLetOrVar;
 }
 
-const reassigned = new WeakMap<Node, Set<MorphSymbol>>();
+const reassigned = new WeakMap<ts.Node, Set<ts.Symbol>>();
 
 /** Whether anything in `fn` assigns `symbol` after its declaration. */
-function isReassigned(symbol: MorphSymbol, fn: Node): boolean {
-  let written = reassigned.get(fn);
+function isReassigned(symbol: ts.Symbol, scope: Scope): boolean {
+  let written = reassigned.get(scope.fn);
   if (!written) {
-    written = new Set<MorphSymbol>();
-    for (const id of descendantsOfKind(fn, SyntaxKind.Identifier)) {
-      const s = isWrite(id) ? valueSymbol(id) : undefined;
+    written = new Set<ts.Symbol>();
+    for (const id of compilerDescendantsOfKind(scope.fn, SyntaxKind.Identifier)) {
+      const s = isWrite(id) ? valueSymbol(id, scope.checker) : undefined;
       if (s) written.add(s);
     }
-    reassigned.set(fn, written);
+    reassigned.set(scope.fn, written);
   }
   return written.has(symbol);
 }
@@ -151,25 +174,24 @@ function isReassigned(symbol: MorphSymbol, fn: Node): boolean {
  * `x = …`, `x += …`, `x++`, `[x, y] = …`, `({ x } = …)`, `for (x of …)`: the node is the target of
  * a write (TypeScript's own notion of an assignment target).
  */
-function isWrite(target: Node): boolean {
-  let node: Node = target;
-  let parent = node.getParentOrThrow();
+function isWrite(target: ts.Node): boolean {
+  let node: ts.Node = target;
+  let parent = node.parent;
   // Up through the destructuring pattern the target stands in, if any.
   for (;;) {
-    if (Node.isParenthesizedExpression(parent) || Node.isNonNullExpression(parent) || Node.isArrayLiteralExpression(parent) || Node.isSpreadElement(parent)) node = parent;
-    else if (Node.isShorthandPropertyAssignment(parent) || Node.isSpreadAssignment(parent) || (Node.isPropertyAssignment(parent) && parent.getInitializer() === node)) node = parent.getParentOrThrow();
+    if (ts.isParenthesizedExpression(parent) || ts.isNonNullExpression(parent) || ts.isArrayLiteralExpression(parent) || ts.isSpreadElement(parent)) node = parent;
+    else if (ts.isShorthandPropertyAssignment(parent) || ts.isSpreadAssignment(parent) || (ts.isPropertyAssignment(parent) && parent.initializer === node)) node = parent.parent;
     else break;
-    parent = node.getParentOrThrow();
+    parent = node.parent;
   }
-  if (Node.isBinaryExpression(parent)) {
-    const op = parent.getOperatorToken().getKind();
-    return parent.getLeft() === node && op >= SyntaxKind.FirstAssignment && op <= SyntaxKind.LastAssignment;
+  if (ts.isBinaryExpression(parent)) {
+    const op = parent.operatorToken.kind;
+    return parent.left === node && op >= SyntaxKind.FirstAssignment && op <= SyntaxKind.LastAssignment;
   }
-  if (Node.isPrefixUnaryExpression(parent) || Node.isPostfixUnaryExpression(parent)) {
-    const op = parent.getOperatorToken();
-    return op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken;
+  if (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) {
+    return parent.operator === SyntaxKind.PlusPlusToken || parent.operator === SyntaxKind.MinusMinusToken;
   }
-  if (Node.isForOfStatement(parent) || Node.isForInStatement(parent)) return parent.getInitializer() === node;
-  if (Node.isDeleteExpression(parent)) return true;
+  if (ts.isForOfStatement(parent) || ts.isForInStatement(parent)) return parent.initializer === node;
+  if (ts.isDeleteExpression(parent)) return true;
   return false;
 }

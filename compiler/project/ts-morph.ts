@@ -28,6 +28,7 @@ export declare namespace ts {
   export type CompilerOptions = M.ts.CompilerOptions;
   export type Diagnostic = M.ts.Diagnostic;
   export type Expression = M.ts.Expression;
+  export type ElementAccessExpression = M.ts.ElementAccessExpression;
   export type ExpressionStatement = M.ts.ExpressionStatement;
   export type FunctionExpression = M.ts.FunctionExpression;
   export type FunctionLikeDeclaration = M.ts.FunctionLikeDeclaration;
