@@ -5,12 +5,12 @@
  * own child contexts. The rewrite itself is `passes/rewrite-loops-to-map.ts` and
  * `passes/rewrite-concurrency.ts`; they only turn these plans into text edits.
  */
-import { Node, SyntaxKind, type CallExpression, type Expression, type NewExpression, type SourceFile, type Statement, type AwaitExpression, type BreakStatement, type ContinueStatement, type ExpressionStatement, type ForOfStatement, type ForStatement, type PropertyAccessExpression, type WhileStatement } from "../project/ts-morph.js";
+import { Node, SyntaxKind, ts, type CallExpression, type Expression, type NewExpression, type SourceFile, type Statement, type AwaitExpression, type BreakStatement, type ContinueStatement, type ExpressionStatement, type ForOfStatement, type ForStatement, type PropertyAccessExpression, type WhileStatement } from "../project/ts-morph.js";
 import { createDiagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { assignStableNames, normalizeLabel } from "../naming/stable-names.js";
 import { getSetTimeoutDelay, type CallClassifier, type CallClass } from "./classify-call.js";
 import { loc, type DurableFunction } from "./discover.js";
-import { descendantsOfKind, forEachDescendantOfKinds } from "./compiler-nodes.js";
+import { compilerDescendantsOfKind, descendantsOfKind, forEachDescendantOfKinds, symbolOf, wrap } from "./compiler-nodes.js";
 
 /** The planned operations the loop analysis needs to see (a structural subset of PlannedOperation). */
 export interface OperationSite {
@@ -510,24 +510,32 @@ function planLoop(loop: Statement, ctx: Ctx, annotation: ReturnType<typeof readA
 
   // Outer variables read and written by the iterations.
   const local = (decl: Node) => decl.getStart() >= loop.getStart() && decl.getEnd() <= loop.getEnd();
+  // On the compiler's nodes: only the reads of outer variables get a wrapper.
+  const sf = ctx.file.compilerNode;
+  const checker = ctx.file.getProject().getTypeChecker().compilerObject;
+  const [loopStart, loopEnd] = [loop.getStart(), loop.getEnd()];
+  const bodyIdentifiers = compilerDescendantsOfKind(body.compilerNode, SyntaxKind.Identifier);
   const refs = new Map<string, { decl: Node; reads: Node[]; writes: Node[] }>();
-  for (const id of descendantsOfKind(body, SyntaxKind.Identifier)) {
-    const parent = id.getParent();
-    if (parent && Node.isPropertyAccessExpression(parent) && parent.getNameNode() === id) continue;
-    if (parent && Node.isPropertyAssignment(parent) && parent.getNameNode() === id) continue;
-    if (parent && (Node.isLabeledStatement(parent) || Node.isBreakStatement(parent) || Node.isContinueStatement(parent))) continue;
-    const symbol = id.getSymbol();
-    const decl = symbol?.getDeclarations()[0];
-    if (!decl || decl.getSourceFile() !== ctx.file || local(decl)) continue;
-    if (!Node.isVariableDeclaration(decl) && !Node.isParameterDeclaration(decl) && !Node.isBindingElement(decl)) continue;
-    const key = `${id.getText()}@${decl.getStart()}`;
+  for (const idNode of bodyIdentifiers) {
+    const parent = idNode.parent;
+    if (ts.isPropertyAccessExpression(parent) && parent.name === idNode) continue;
+    if (ts.isPropertyAssignment(parent) && parent.name === idNode) continue;
+    if (ts.isLabeledStatement(parent) || ts.isBreakStatement(parent) || ts.isContinueStatement(parent)) continue;
+    const declNode = symbolOf(idNode, checker)?.declarations?.[0];
+    if (!declNode || declNode.getSourceFile() !== sf) continue;
+    const declStart = declNode.getStart(sf);
+    if (declStart >= loopStart && declNode.end <= loopEnd) continue;
+    if (!ts.isVariableDeclaration(declNode) && !ts.isParameter(declNode) && !ts.isBindingElement(declNode)) continue;
+    const key = `${idNode.getText(sf)}@${declStart}`;
     let ref = refs.get(key);
-    if (!ref) refs.set(key, (ref = { decl, reads: [], writes: [] }));
+    if (!ref) refs.set(key, (ref = { decl: wrap(ctx.file, declNode), reads: [], writes: [] }));
+    const id = wrap(ctx.file, idNode);
     if (isWritten(id) && !isOperationReceiver(id, ctx.ops)) ref.writes.push(id);
     else ref.reads.push(id);
   }
   if (loopVariable) {
-    const writes = descendantsOfKind(body, SyntaxKind.Identifier).filter((id) => id.getText() === loopVariable && isWritten(id) && local(id.getSymbol()?.getDeclarations()[0] ?? body));
+    const named = bodyIdentifiers.filter((id) => id.getText(sf) === loopVariable).map((id) => wrap(ctx.file, id));
+    const writes = named.filter((id) => isWritten(id) && local(id.getSymbol()?.getDeclarations()[0] ?? body));
     if (writes.length) return kept(`it assigns its loop variable '${loopVariable}', so the iterations cannot be counted up front`);
   }
   const reductions: Reduction[] = [];
