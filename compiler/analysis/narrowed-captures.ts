@@ -48,6 +48,24 @@ class Scope {
     return this.start(node) >= this.start(outer) && node.end <= outer.end;
   }
 
+  #localNames: Set<string> | undefined;
+
+  /**
+   * Whether `id` may read or write a variable or parameter declared in `fn`: its text is the
+   * name of one (a `{ x }` shorthand is written as its variable). Other identifiers need no
+   * symbol lookup.
+   */
+  mayBeLocal(id: ts.Node): boolean {
+    if (!this.#localNames) {
+      this.#localNames = new Set();
+      for (const name of compilerDescendantsOfKind(this.fn, SyntaxKind.Identifier)) {
+        const parent = name.parent;
+        if ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent)) && parent.name === name) this.#localNames.add((name as ts.Identifier).text);
+      }
+    }
+    return this.#localNames.has((id as ts.Identifier).text);
+  }
+
   isAssignable(source: ts.Type, target: ts.Type): boolean {
     return this.checker.isTypeAssignableTo(source, target);
   }
@@ -77,6 +95,7 @@ function rebindsOf(extent: ts.Node, scope: Scope): [ts.Symbol, string][] {
   const candidates = new Map<ts.Symbol, ts.Node>();
   const writtenInside = new Set<ts.Symbol>();
   for (const id of identifiersIn(extent)) {
+    if (!scope.mayBeLocal(id)) continue;
     const symbol = valueSymbol(id, scope.checker);
     if (!symbol) continue;
     if (isWrite(id)) writtenInside.add(symbol);
@@ -162,7 +181,7 @@ function isReassigned(symbol: ts.Symbol, scope: Scope): boolean {
   if (!written) {
     written = new Set<ts.Symbol>();
     for (const id of compilerDescendantsOfKind(scope.fn, SyntaxKind.Identifier)) {
-      const s = isWrite(id) ? valueSymbol(id, scope.checker) : undefined;
+      const s = scope.mayBeLocal(id) && isWrite(id) ? valueSymbol(id, scope.checker) : undefined;
       if (s) written.add(s);
     }
     reassigned.set(scope.fn, written);
