@@ -102,6 +102,26 @@ describe("incremental (watch-mode) builds", () => {
     expectSameAsScratch(result.outputs, w.scratch().outputs);
   });
 
+  it("validates and lists an entry's event by its type after an edit of the module that declares it", () => {
+    const w = watched();
+    w.build();
+    const quote = FILES["src/quote.ts"]!.replace("\n\nexport", '\nimport type { Input } from "./leaf.js";\n\nexport').replace("input: { n: number }", "input: Input");
+    w.edit("src/quote.ts", quote);
+    w.edit("src/leaf.ts", "export const leaf = 1;\nexport interface Input {\n  n: number;\n  note: number;\n}\n");
+    const before = w.build();
+    expect(before.diagnostics).toEqual([]);
+    expect(before.manifest.entries.quote!.eventSchema?.properties?.note).toEqual({ type: "number" });
+    w.edit("src/leaf.ts", "export const leaf = 1;\nexport interface Input {\n  n: number;\n  note: string;\n}\n");
+    const after = w.build();
+    expect(after.diagnostics).toEqual([]);
+    expect(after.manifest.entries.quote!.eventSchema?.properties?.note).toEqual({ type: "string" });
+    const js = [...after.outputs].find(([f]) => f.endsWith("quote.js"))![1];
+    expect(js).toContain("note: z.string()");
+    const scratch = w.scratch();
+    expect(after.manifest).toEqual(scratch.manifest);
+    expectSameAsScratch(after.outputs, scratch.outputs);
+  });
+
   it("reports errors an edit causes in files it did not touch, and emits them once fixed", () => {
     const w = watched();
     w.build();
