@@ -692,10 +692,10 @@ interface ReductionSiteInfo {
 
 /** Recognises one update of an outer variable as a reduction, or says why it is not one. */
 function reductionSite(id: Node, name: string): ReductionSiteInfo | string {
-  const notReduction = `it assigns '${name}', declared outside the loop, in a way that is not a recognised reduction ('${statementText(id)}'), so the iterations depend on each other`;
+  const notReduction = () => `it assigns '${name}', declared outside the loop, in a way that is not a recognised reduction ('${statementText(id)}'), so the iterations depend on each other`;
   const stmt = id.getFirstAncestor((a) => Node.isStatement(a));
   const expression = stmt && Node.isExpressionStatement(stmt) ? stmt.getExpression() : undefined;
-  if (!expression) return notReduction;
+  if (!expression) return notReduction();
   const type = `(typeof ${name})`;
   const mentions = (n: Node) => identifiersIn(n).some((x) => x.getText() === name && x.getSymbol() === id.getSymbol());
   const parent = id.getParent()!;
@@ -705,7 +705,7 @@ function reductionSite(id: Node, name: string): ReductionSiteInfo | string {
     const right = expression.getRight();
     const simple: Partial<Record<SyntaxKind, string>> = { [SyntaxKind.PlusEqualsToken]: "+=", [SyntaxKind.MinusEqualsToken]: "-=", [SyntaxKind.AsteriskEqualsToken]: "*=" };
     if (simple[op]) {
-      if (mentions(right) || !right.getType().isAssignableTo(id.getType())) return notReduction;
+      if (mentions(right) || !right.getType().isAssignableTo(id.getType())) return notReduction();
       return { id, node: expression, apply: `${name} ${simple[op]} $x`, elementType: type, spread: false, edits: [{ start: expression.getStart(), end: right.getStart(), text: "{log}.push(" }, { start: right.getEnd(), end: right.getEnd(), text: ")", spanStart: expression.getStart() }] };
     }
     if (op === SyntaxKind.EqualsToken) {
@@ -730,11 +730,11 @@ function reductionSite(id: Node, name: string): ReductionSiteInfo | string {
         }
       }
     }
-    return notReduction;
+    return notReduction();
   }
   // count++, ++count, count--, --count
   if ((Node.isPostfixUnaryExpression(expression) || Node.isPrefixUnaryExpression(expression)) && expression.getOperand() === id) {
-    if (!id.getType().isNumber() && !id.getType().isNumberLiteral()) return notReduction;
+    if (!id.getType().isNumber() && !id.getType().isNumberLiteral()) return notReduction();
     const step = expression.getOperatorToken() === SyntaxKind.PlusPlusToken ? 1 : -1;
     return { id, node: expression, apply: `${name} += $x`, elementType: type, spread: false, edits: [{ start: expression.getStart(), end: expression.getEnd(), text: `{log}.push(${step})` }] };
   }
@@ -742,14 +742,14 @@ function reductionSite(id: Node, name: string): ReductionSiteInfo | string {
   if (Node.isPropertyAccessExpression(parent) && parent.getExpression() === id && parent.getName() === "push") {
     const call = parent.getParent();
     if (call && Node.isCallExpression(call) && call === expression && (id.getType().isArray() || id.getType().isTuple())) {
-      if (call.getArguments().some(mentions)) return notReduction;
+      if (call.getArguments().some(mentions)) return notReduction();
       return { id, node: expression, apply: `${name}.push(...$x)`, elementType: `${type}[number]`, spread: true, edits: [{ start: id.getStart(), end: id.getEnd(), text: "{log}" }] };
     }
   }
   if (Node.isPropertyAccessExpression(parent) && parent.getExpression() === id) {
     return `it calls '${name}.${parent.getName()}(…)', which may change '${name}' (declared outside the loop), so the iterations depend on each other`;
   }
-  return notReduction;
+  return notReduction();
 }
 
 function statementText(node: Node): string {

@@ -8,9 +8,9 @@
  *   import * as durablec from "durablec/internal";
  *   import type { Duration } from "durablec";
  */
-import { Node, SyntaxKind } from "../project/ts-morph.js";
+import { Node, SyntaxKind, ts, type ImportDeclaration } from "../project/ts-morph.js";
 import { INTRINSICS_MODULE } from "../analysis/classify-call.js";
-import { identifiersNamed } from "../analysis/compiler-nodes.js";
+import { identifiersNamed, wrap } from "../analysis/compiler-nodes.js";
 import { SDK_MODULE } from "../analysis/discover.js";
 import { operationsOf, type PassContext } from "./pass-context.js";
 
@@ -23,8 +23,10 @@ export function rewriteImports(context: PassContext): void {
       .filter((o) => o.classification.kind === "intrinsic")
       .map((o) => o.call.getExpression()),
   );
-  for (const decl of file.getImportDeclarations()) {
-    if (decl.getModuleSpecifierValue() !== INTRINSICS_MODULE || decl.isTypeOnly()) continue;
+  // The file's imports of "durablec", found on the compiler's nodes: only they are wrapped.
+  const intrinsicImports = file.compilerNode.statements.filter((s) => ts.isImportDeclaration(s) && ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text === INTRINSICS_MODULE);
+  for (const decl of intrinsicImports.map((s) => wrap(file, s) as ImportDeclaration)) {
+    if (decl.isTypeOnly()) continue;
     if (decl.getDefaultImport() || decl.getNamespaceImport()) continue;
     const keptValues: string[] = [];
     const keptTypes: string[] = [];
