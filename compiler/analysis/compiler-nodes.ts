@@ -40,16 +40,26 @@ export function descendantsOfKind<K extends ParserNodeKind>(node: Node, kind: K)
 /** {@link descendantsOfKind} on the compiler nodes, unwrapped. */
 export function compilerDescendantsOfKind(node: ts.Node, kind: ParserNodeKind): ts.Node[] {
   const found: ts.Node[] = [];
-  const visit = (child: ts.Node): void => {
+  walkWithJsDoc(node, (child) => {
     if (child.kind === kind) found.push(child);
-    visitChildren(child);
+    return true;
+  });
+  return found;
+}
+
+/**
+ * Pre-order walk of `node`'s descendants in `getChildren()` order (a node's JSDoc first, then its
+ * `forEachChild` children); `enter` returning false leaves out that node's descendants.
+ */
+function walkWithJsDoc(node: ts.Node, enter: (child: ts.Node) => boolean): void {
+  const visit = (child: ts.Node): void => {
+    if (enter(child)) visitChildren(child);
   };
   const visitChildren = (parent: ts.Node): void => {
     for (const doc of (parent as { jsDoc?: readonly ts.Node[] }).jsDoc ?? []) visit(doc);
     parent.forEachChild(visit);
   };
   visitChildren(node);
-  return found;
 }
 
 /**
@@ -102,16 +112,11 @@ export function identifiersNamed(file: SourceFile, name: string): Node[] {
   const at: number[] = [];
   for (let i = sf.text.indexOf(name); i >= 0; i = sf.text.indexOf(name, i + 1)) at.push(i);
   const out: Node[] = [];
-  const visit = (child: ts.Node): void => {
-    if (!at.some((i) => child.pos <= i && i + name.length <= child.end)) return;
+  walkWithJsDoc(sf, (child) => {
+    if (!at.some((i) => child.pos <= i && i + name.length <= child.end)) return false;
     if (child.kind === SyntaxKind.Identifier && child.getText(sf) === name) out.push(wrap(file, child));
-    visitChildren(child);
-  };
-  const visitChildren = (parent: ts.Node): void => {
-    for (const doc of (parent as { jsDoc?: readonly ts.Node[] }).jsDoc ?? []) visit(doc);
-    parent.forEachChild(visit);
-  };
-  visitChildren(sf);
+    return true;
+  });
   return out;
 }
 
