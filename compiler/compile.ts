@@ -58,6 +58,8 @@ export interface TransformProjectOptions {
   onFileChecked?: () => void;
   /** Called once TypeScript's check has passed, before the analysis (compile() emits ahead from there). */
   afterCheck?: () => void;
+  /** Called with each file as soon as it is rewritten (compile() starts esbuild on it from there). */
+  onRewritten?: (file: RewrittenFile) => void;
 }
 
 /**
@@ -200,6 +202,7 @@ export function transformProject(project: Project, options: TransformProjectOpti
       const output: RewrittenFile = { fileName, original: edits.original, code: s.toString(), mappings: map.mappings as DecodedMappings, edits: edits.edits, declarations };
       rewritten.set(fileName, output);
       cache?.rewritten.set(fileName, output);
+      options.onRewritten?.(output);
     }
   } catch (error) {
     const problem = error instanceof InternalCompilerError ? error.message : (error as Error).stack ?? String(error);

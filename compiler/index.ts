@@ -15,7 +15,7 @@ import { transformProject, type RewrittenFile } from "./compile.js";
 import type { BuildCache } from "./incremental.js";
 import { createDiagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { formatDiagnostics as formatWith, type FormatOptions } from "./diagnostics/format.js";
-import { emitAhead, emitProject, writeOutputs } from "./emit/emit-project.js";
+import { EarlyTranspiles, emitAhead, emitProject, writeOutputs } from "./emit/emit-project.js";
 import { OutputWriter, OutputWriterStopped } from "./emit/output-writer.js";
 import { sharedTranspiler } from "./emit/transpiler.js";
 import { Timings, type Phase } from "./timings.js";
@@ -101,12 +101,15 @@ export function compile(options: CompileOptions = {}): CompileResult {
   // only after the analysis).
   const ahead = options.noEmit || cache?.filled ? undefined : emitAhead(project, { rootDir, ...(options.outDir ? { outDir: options.outDir } : {}) });
   const write = (file: string, text: string) => writer?.write(file, text);
+  // esbuild starts on each rewritten file while the others are analysed and rewritten.
+  const early = options.noEmit ? undefined : new EarlyTranspiles(project.getProgram().compilerObject);
   const transformed = transformProject(project, {
     rootDir,
     config,
     timings,
     ...(cache ? { cache } : {}),
     ...(ahead && writer ? { onFileChecked: () => ahead.handOver(write) } : {}),
+    ...(early ? { onRewritten: (file: RewrittenFile) => early.start(file) } : {}),
     ...(ahead
       ? {
           afterCheck: () => {
@@ -122,16 +125,19 @@ export function compile(options: CompileOptions = {}): CompileResult {
     // Outputs emitted ahead of the analysis are not put in place.
     if (writer) discard(writer);
     ahead?.job?.abandon();
+    early?.abandon();
     return { ...base, diagnostics, outputs: new Map() };
   }
 
   const only = cache?.pendingEmit;
   let emitted;
   try {
-    emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}), ...(ahead ? { ahead } : {}), ...(writer ? { onOutput: write } : {}) });
+    emitted = emitProject(project, transformed.files, { rootDir, manifest: transformed.manifest, ...(options.outDir ? { outDir: options.outDir } : {}), ...(options.verifyOutput ? { verifyOutput: true } : {}), ...(only ? { only } : {}), ...(ahead ? { ahead } : {}), ...(early ? { early } : {}), ...(writer ? { onOutput: write } : {}) });
   } catch (error) {
     if (writer) discard(writer);
     throw error;
+  } finally {
+    early?.abandon();
   }
   timings.mark("emit");
   diagnostics.push(...emitted.diagnostics);

@@ -31,6 +31,8 @@ export interface EmitOptions {
   onOutput?: (file: string, text: string) => void;
   /** The files without durable code, emitted ahead of the analysis (`emitAhead`). */
   ahead?: UnchangedEmit;
+  /** esbuild's jobs on rewritten files, started while the analysis went on (`EarlyTranspiles`). */
+  early?: EarlyTranspiles;
 }
 
 export interface EmitResult {
@@ -105,8 +107,16 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   // program that knows the user's modules.
   const isolated = isolatedEmit(oldProgram);
   const byEsbuild = isolated ? sources.filter((sf) => isRewritten(sf) && isolated.accepts(sf)) : [];
-  const inputs = byEsbuild.map((sf) => isolated!.input(sf.fileName, byName.get(path.normalize(sf.fileName))!.code));
+  const jobOf = new Map<ts.SourceFile, TranspileJob>();
+  const late: ts.SourceFile[] = [];
+  for (const sf of byEsbuild) {
+    const early = options.early?.take(byName.get(path.normalize(sf.fileName))!);
+    if (early) jobOf.set(sf, early);
+    else late.push(sf);
+  }
+  const inputs = late.map((sf) => isolated!.input(sf.fileName, byName.get(path.normalize(sf.fileName))!.code));
   const job = inputs.length > 0 ? sharedTranspiler().transpile(inputs, isolated!.options) : undefined;
+  for (const sf of late) jobOf.set(sf, job!);
   const unchanged = startUnchangedEmit(
     oldProgram,
     sources.filter((sf) => !isRewritten(sf)),
@@ -125,10 +135,9 @@ export function emitProject(project: Project, rewritten: ReadonlyMap<string, Rew
   }
   unchanged.emit(output);
   emitDiagnostics.push(...unchanged.diagnostics);
-  const results = job?.results();
   for (const sf of byEsbuild) {
     const r = byName.get(path.normalize(sf.fileName))!;
-    const result = results?.get(sf.fileName);
+    const result = jobOf.get(sf)!.results()?.get(sf.fileName);
     if (!transpiled(result)) withTypes.push(r);
     else for (const [file, text] of isolated!.outputs(sf.fileName, result)) rewrittenOutput(r)(file, text, false);
   }
@@ -227,6 +236,46 @@ export class UnchangedEmit {
       else outputs.push([file, text]);
       write(file, text);
     };
+  }
+}
+
+/**
+ * esbuild's work on rewritten files, started as each file is rewritten (compile() passes `start` to
+ * the analysis as `onRewritten`), so their JavaScript is ready by the time `emitProject` needs it
+ * instead of being waited for there. `emitProject` takes a job only for the text it emits (a file
+ * rewritten again gets a new job) and transpiles the rest itself.
+ */
+export class EarlyTranspiles {
+  readonly #program: ts.Program;
+  readonly #jobs = new Map<string, { code: string; job: TranspileJob }>();
+
+  constructor(program: ts.Program) {
+    this.#program = program;
+  }
+
+  /** Starts esbuild on `r` if the isolated-emit policy accepts its file (asks the type checker). */
+  start(r: RewrittenFile): void {
+    const isolated = isolatedEmit(this.#program);
+    const sf = this.#program.getSourceFile(r.fileName);
+    if (!isolated || !sf || !isolated.accepts(sf)) return;
+    const name = path.normalize(r.fileName);
+    this.#jobs.get(name)?.job.abandon();
+    this.#jobs.set(name, { code: r.code, job: sharedTranspiler().transpile([isolated.input(r.fileName, r.code)], isolated.options) });
+  }
+
+  /** The job started on exactly `r`'s text, once. */
+  take(r: RewrittenFile): TranspileJob | undefined {
+    const name = path.normalize(r.fileName);
+    const started = this.#jobs.get(name);
+    if (!started || started.code !== r.code) return undefined;
+    this.#jobs.delete(name);
+    return started.job;
+  }
+
+  /** Drops every job not taken (a build that failed, or one whose emit took other files). */
+  abandon(): void {
+    for (const { job } of this.#jobs.values()) job.abandon();
+    this.#jobs.clear();
   }
 }
 

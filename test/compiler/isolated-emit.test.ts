@@ -9,14 +9,17 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { UnchangedEmit, emitAhead, emitProject, writeOutputs, type EmitOptions } from "../../compiler/emit/emit-project.js";
+import { EarlyTranspiles, UnchangedEmit, emitAhead, emitProject, writeOutputs, type EmitOptions } from "../../compiler/emit/emit-project.js";
+import { transformProject } from "../../compiler/compile.js";
 import { isolatedEmit } from "../../compiler/emit/isolated-emit.js";
 import { Transpiler } from "../../compiler/emit/transpiler.js";
 import { loadProjectFromTsconfig } from "../../compiler/project/load-project.js";
 import type { Project, ts } from "../../compiler/project/ts-morph.js";
 import { moduleLinkage } from "./module-linkage.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 const FILES: Record<string, string> = {
   "types.ts": "export interface Thing { id: string }\nexport type Id = string;\n",
@@ -186,6 +189,43 @@ describe("isolated JavaScript emit", () => {
     expect(ahead.sort()).toEqual(["a.d.ts", "b.d.ts"]);
     expect(written.sort()).toEqual(["durable.d.ts", "durable.js", "durable.js.map", "durable.manifest.json"]);
     expect([...emitted.outputs.keys()].map((f) => path.basename(f)).sort()).toEqual(["a.d.ts", "a.js", "a.js.map", "b.d.ts", "b.js", "b.js.map", "durable.d.ts", "durable.js", "durable.js.map", "durable.manifest.json"]);
+  });
+
+  it("takes esbuild's job on a rewritten file started during the analysis, only for the text it emits", () => {
+    const durable = 'import { sleep } from "durablec";\nexport async function flow(): Promise<number> {\n  "use durable";\n  await sleep("1s");\n  return Date.now();\n}\n';
+    const dir = project({ "a.ts": "export const a = 1;\n", "durable.ts": durable }, { rootDir: "src" });
+    fs.mkdirSync(path.join(dir, "node_modules"));
+    fs.symlinkSync(ROOT, path.join(dir, "node_modules", "durablec"), "dir");
+    const loaded = loadProjectFromTsconfig(path.join(dir, "tsconfig.json"));
+    const program = loaded.project.getProgram().compilerObject;
+    const early = new EarlyTranspiles(program);
+    const started: string[] = [];
+    const transformed = transformProject(loaded.project, {
+      rootDir: dir,
+      onRewritten: (file) => {
+        started.push(path.basename(file.fileName));
+        early.start(file);
+      },
+    });
+    expect(transformed.diagnostics).toEqual([]);
+    expect(started).toEqual(["durable.ts"]);
+    const [rewritten] = [...transformed.files.values()];
+    // Another text of the file (rewritten again) is not the job's; the text itself is.
+    expect(early.take({ ...rewritten!, code: `${rewritten!.code}\n` })).toBeUndefined();
+    const probe = new EarlyTranspiles(program);
+    probe.start(rewritten!);
+    expect(probe.take(rewritten!)?.files).toEqual(new Set([rewritten!.fileName]));
+    const options = { rootDir: dir, manifest: transformed.manifest };
+    const withEarly = emitProject(loaded.project, transformed.files, { ...options, early });
+    expect(withEarly.diagnostics).toEqual([]);
+    // The job was taken: nothing is left to take, and the outputs equal those of an emit that
+    // transpiled the file itself.
+    expect(early.take(rewritten!)).toBeUndefined();
+    const without = emitProject(loaded.project, transformed.files, options);
+    expect(withEarly.outputs).toEqual(without.outputs);
+    const js = withEarly.outputs.get(path.join(dir, "dist", "durable.js"))!;
+    expect(js).toContain("withDurableExecution");
+    expect(js).not.toContain('"use durable"');
   });
 
   it("takes nothing when a const enum exists anywhere, or decorator metadata is on", () => {
