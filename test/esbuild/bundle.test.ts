@@ -14,7 +14,9 @@ import { LocalDurableTestRunner } from "@aws/durable-execution-sdk-js-testing";
 import { main } from "../../compiler/cli/main.js";
 import type { Manifest } from "../../compiler/emit/manifest.js";
 import { entrySlug } from "../../compiler/bundle/bundle-project.js";
-import { tempProject, TSCONFIG } from "./helpers.js";
+import { removeTempProjects, tempProject, TSCONFIG } from "./helpers.js";
+
+afterAll(removeTempProjects);
 
 const CHECKOUT = `import { createCallback, sleep } from "durablec";
 import { charge, price } from "./effects.js";

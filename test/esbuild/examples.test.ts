@@ -38,6 +38,8 @@ async function load(file: string, name: string): Promise<DurableHandler> {
   return mod[name] as DurableHandler;
 }
 
+afterAll(() => fs.rmSync(OUT, { recursive: true, force: true }));
+
 describe("the examples built with the esbuild plugin", () => {
   let manifest: Manifest;
   beforeAll(async () => {

@@ -5,9 +5,15 @@ import { decodeMappings, originalPositionFor } from "../../compiler/emit/source-
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** A fresh directory under the repository's .tmp (so `durablec/*` and the SDK resolve from node_modules). */
+/** This test process's temporary projects (removed by `removeTempProjects`). */
+const TEMP = path.join(REPO, ".tmp", "esbuild-tests", `${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+
+/**
+ * A fresh directory under the repository's .tmp (so `durablec/*` and the SDK resolve from
+ * node_modules). A test file that creates some calls `afterAll(removeTempProjects)`.
+ */
 export function tempProject(name: string, files: Record<string, string>): string {
-  const dir = path.join(REPO, ".tmp", "esbuild-tests", `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const dir = path.join(TEMP, `${name}-${Math.random().toString(36).slice(2, 8)}`);
   fs.rmSync(dir, { recursive: true, force: true });
   for (const [file, text] of Object.entries(files)) {
     const abs = path.join(dir, file);
@@ -15,6 +21,11 @@ export function tempProject(name: string, files: Record<string, string>): string
     fs.writeFileSync(abs, text);
   }
   return dir;
+}
+
+/** Removes every directory `tempProject` created in this test process. */
+export function removeTempProjects(): void {
+  fs.rmSync(TEMP, { recursive: true, force: true });
 }
 
 export const TSCONFIG = JSON.stringify({

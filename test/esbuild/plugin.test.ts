@@ -15,7 +15,9 @@ import type { Manifest } from "../../compiler/emit/manifest.js";
 import { createTestRuntime } from "../../runtime/testing/index.js";
 import type { DurableHandler } from "../../runtime/service/runtime.js";
 import { compileFixture, FIXTURES, fixturesProject, listFixtures } from "../compiler/fixture-runner.js";
-import { inlineMapOf, originalOf, REPO, tempProject, TSCONFIG } from "./helpers.js";
+import { inlineMapOf, originalOf, REPO, removeTempProjects, tempProject, TSCONFIG } from "./helpers.js";
+
+afterAll(removeTempProjects);
 
 interface RunSpec {
   entry: string;

@@ -6,9 +6,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { durablec } from "../../compiler/esbuild/index.js";
-import { tempProject, TSCONFIG } from "./helpers.js";
+import { removeTempProjects, tempProject, TSCONFIG } from "./helpers.js";
+
+afterAll(removeTempProjects);
 
 const ORDER = `import { describeOrder } from "./describe.js";
 

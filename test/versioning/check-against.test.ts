@@ -1,10 +1,12 @@
 /** `durablec check --against <old manifest>` as CI runs it: text or JSON, exit 1 on unsafe changes. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../compiler/cli/main.js";
 import { compile } from "../../compiler/index.js";
-import { tempProject, TSCONFIG } from "../esbuild/helpers.js";
+import { removeTempProjects, tempProject, TSCONFIG } from "../esbuild/helpers.js";
+
+afterAll(removeTempProjects);
 
 const V1 = `import { charge, email, fraudCheck, reserve } from "./effects.js";
 
