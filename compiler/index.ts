@@ -16,12 +16,13 @@ import type { BuildCache } from "./incremental.js";
 import { createDiagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { formatDiagnostics as formatWith, type FormatOptions } from "./diagnostics/format.js";
 import { EarlyTranspiles, emitAhead, emitProject, writeOutputs } from "./emit/emit-project.js";
+import { inlineSourceMaps, InlineSourceMapWriter } from "./emit/inline-source-maps.js";
 import { OutputWriter, OutputWriterStopped } from "./emit/output-writer.js";
 import { sharedTranspiler } from "./emit/transpiler.js";
 import { Timings, type Phase } from "./timings.js";
 import type { Manifest } from "./emit/manifest.js";
 import { loadDurableConfig, parseDurableConfig, type DurableConfig } from "./project/config.js";
-import { loadProjectFromFiles, loadProjectFromTsconfig } from "./project/load-project.js";
+import { inlinesSourceMaps, loadProjectFromFiles, loadProjectFromTsconfig } from "./project/load-project.js";
 
 export interface CompileOptions {
   /** Path of a tsconfig.json. Default: `tsconfig.json` in the current directory, unless `files` is given. */
@@ -100,7 +101,10 @@ export function compile(options: CompileOptions = {}): CompileResult {
   // files while this one analyses and emits the rest (a watch-mode rebuild knows what to emit
   // only after the analysis).
   const ahead = options.noEmit || cache?.filled ? undefined : emitAhead(project, { rootDir, ...(options.outDir ? { outDir: options.outDir } : {}) });
-  const write = (file: string, text: string) => writer?.write(file, text);
+  // With `inlineSourceMap`, each JavaScript file goes to the writer with its map inside.
+  const inline = inlinesSourceMaps(project);
+  const toWriter = writer && inline ? new InlineSourceMapWriter((file, text) => writer.write(file, text)) : writer;
+  const write = (file: string, text: string) => toWriter?.write(file, text);
   // esbuild starts on each rewritten file while the others are analysed and rewritten.
   const early = options.noEmit ? undefined : new EarlyTranspiles(project.getProgram().compilerObject);
   const transformed = transformProject(project, {
@@ -145,8 +149,9 @@ export function compile(options: CompileOptions = {}): CompileResult {
     if (writer) discard(writer);
     return { ...base, diagnostics, outputs: new Map(), outDir: emitted.outDir };
   }
-  const outputs = emitted.outputs;
+  const outputs = inline ? inlineSourceMaps(emitted.outputs) : emitted.outputs;
   try {
+    if (toWriter instanceof InlineSourceMapWriter) toWriter.flush();
     writer?.commit();
   } catch (error) {
     if (!(error instanceof OutputWriterStopped)) {

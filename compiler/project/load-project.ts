@@ -41,6 +41,22 @@ export const EMIT_OVERRIDES: ts.CompilerOptions = {
 };
 
 /**
+ * What the tsconfig asks for that EMIT_OVERRIDES turns off: `inlineSourceMap` is emitted as
+ * external maps (`sourceMap`), which compile() then moves into their JavaScript files
+ * (emit/inline-source-maps.ts).
+ */
+function emitOptions(options: ts.CompilerOptions): ts.CompilerOptions {
+  return { ...(options.inlineSourceMap ? { sourceMap: true } : {}), ...EMIT_OVERRIDES };
+}
+
+const inlineMaps = new WeakSet<Project>();
+
+/** True when the project's tsconfig (or options) asked for `inlineSourceMap`. */
+export function inlinesSourceMaps(project: Project): boolean {
+  return inlineMaps.has(project);
+}
+
+/**
  * Loads a ts-morph Project from a tsconfig.json; problems come back as diagnostics. The tsconfig is
  * parsed as `tsc -p` parses it: its problems, and those TypeScript finds in the compiler options
  * later (`getOptionsDiagnostics`), point into tsconfig.json.
@@ -59,7 +75,8 @@ export function loadProjectFromTsconfig(tsconfigPath: string): LoadedProject {
     // program (no ts-morph wrappers for hundreds of .d.ts files); sources outside the tsconfig's
     // `include` that the project imports are added, as tsc checks them too.
     // `configFile` (not enumerable in TypeScript's result) locates the options' diagnostics in it.
-    const project = createProject({ compilerOptions: { ...parsed.options, ...impliedByComposite(parsed.options, rootDir), ...EMIT_OVERRIDES, configFile: config }, skipAddingFilesFromTsConfig: true });
+    const project = createProject({ compilerOptions: { ...parsed.options, ...impliedByComposite(parsed.options, rootDir), ...emitOptions(parsed.options), configFile: config }, skipAddingFilesFromTsConfig: true });
+    if (parsed.options.inlineSourceMap) inlineMaps.add(project);
     for (const file of parsed.fileNames) if (fs.existsSync(file)) project.addSourceFileAtPath(file);
     const program = project.getProgram().compilerObject;
     const imported = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !program.isSourceFileFromExternalLibrary(f) && !project.getSourceFile(f.fileName));
@@ -85,7 +102,8 @@ function impliedByComposite(options: ts.CompilerOptions, tsconfigDir: string): t
  * from `baseDir`. Used by tests and by `durablec transform`.
  */
 export function loadProjectFromFiles(files: Record<string, string>, baseDir: string, options?: ts.CompilerOptions): LoadedProject {
-  const project = createProject({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...options, ...EMIT_OVERRIDES }, skipAddingFilesFromTsConfig: true });
+  const project = createProject({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, ...options, ...emitOptions({ ...DEFAULT_COMPILER_OPTIONS, ...options }) }, skipAddingFilesFromTsConfig: true });
+  if (options?.inlineSourceMap) inlineMaps.add(project);
   for (const [name, text] of Object.entries(files)) {
     project.createSourceFile(path.resolve(baseDir, name), text, { overwrite: true });
   }

@@ -142,6 +142,39 @@ describe.concurrent("durablec CLI", { timeout: 240_000 }, () => {
     await expectCheckoutRuns((await import(pathToFileURL(path.join(out, "checkout.js")).href)).checkout);
   });
 
+  it("with inlineSourceMap puts each JavaScript file's map inside it, chained to the original source, as tsc does", async () => {
+    const { sourceMap: _external, ...options } = TSCONFIG.compilerOptions;
+    const boom = 'export function boom(): never {\n  throw new Error("boom");\n}\n';
+    const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES, "src/boom.ts": boom }, { ...TSCONFIG, compilerOptions: { ...options, inlineSourceMap: true, declarationMap: true } });
+    const r = await durablec(dir, "build");
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    const out = path.join(dir, "dist");
+    // No JavaScript map beside its file; declaration maps stay files, as with tsc.
+    expect(fs.readdirSync(out).filter((f) => f.endsWith(".map")).sort()).toEqual(["boom.d.ts.map", "checkout.d.ts.map", "prices.d.ts.map"]);
+    const inlineMap = (file: string) => {
+      const js = fs.readFileSync(path.join(out, file), "utf8");
+      const url = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)$/.exec(js);
+      expect(url, file).not.toBeNull();
+      expect(js.match(/sourceMappingURL/g)).toHaveLength(1);
+      return { js, map: JSON.parse(Buffer.from(url![1]!, "base64").toString("utf8")) as { sources: string[]; mappings: string } };
+    };
+    // The rewritten file's map leads back to the original line of the second step (line 7).
+    const { js, map } = inlineMap("checkout.js");
+    expect(map.sources).toEqual(["../src/checkout.ts"]);
+    const jsLine = js.split("\n").findIndex((l) => l.includes('"checkout/price#2"'));
+    const segments = decodeMappings(map.mappings)[jsLine]!;
+    expect(segments.length).toBeGreaterThan(0);
+    expect(segments.every((s) => s.length < 4 || s[2] === 6)).toBe(true);
+    expect(inlineMap("prices.js").map.sources).toEqual(["../src/prices.ts"]);
+    // Node finds it: a stack trace from compiled code names the user's line.
+    const trace = await run(process.execPath, ["--enable-source-maps", "--input-type=module", "-e", `import { boom } from ${JSON.stringify(pathToFileURL(path.join(out, "boom.js")).href)}; boom();`], { cwd: dir }).then(
+      () => "",
+      (error: { stderr: string }) => error.stderr,
+    );
+    expect(trace).toContain(`${path.join(dir, "src", "boom.ts")}:2`);
+    await expectCheckoutRuns((await import(pathToFileURL(path.join(out, "checkout.js")).href)).checkout);
+  });
+
   it("builds a CommonJS package as CommonJS (TypeScript's emit), and the handler runs", async () => {
     const dir = project({ "src/checkout.ts": CHECKOUT, "src/prices.ts": PRICES, "package.json": JSON.stringify({ type: "commonjs" }) });
     // Its own package scope: `durablec` resolves from its node_modules, as in a user's project.
