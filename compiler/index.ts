@@ -103,8 +103,8 @@ export function compile(options: CompileOptions = {}): CompileResult {
   const ahead = options.noEmit || cache?.filled ? undefined : emitAhead(project, { rootDir, ...(options.outDir ? { outDir: options.outDir } : {}) });
   // With `inlineSourceMap`, each JavaScript file goes to the writer with its map inside.
   const inline = inlinesSourceMaps(project);
-  const toWriter = writer && inline ? new InlineSourceMapWriter((file, text) => writer.write(file, text)) : writer;
-  const write = (file: string, text: string) => toWriter?.write(file, text);
+  const inlineWriter = writer && inline ? new InlineSourceMapWriter((file, text) => writer.write(file, text)) : undefined;
+  const write = (file: string, text: string) => (inlineWriter ?? writer)?.write(file, text);
   // esbuild starts on each rewritten file while the others are analysed and rewritten.
   const early = options.noEmit ? undefined : new EarlyTranspiles(project.getProgram().compilerObject);
   const transformed = transformProject(project, {
@@ -151,7 +151,7 @@ export function compile(options: CompileOptions = {}): CompileResult {
   }
   const outputs = inline ? inlineSourceMaps(emitted.outputs) : emitted.outputs;
   try {
-    if (toWriter instanceof InlineSourceMapWriter) toWriter.flush();
+    inlineWriter?.flush();
     writer?.commit();
   } catch (error) {
     if (!(error instanceof OutputWriterStopped)) {

@@ -7,12 +7,14 @@
  * (`inlineSourceMaps`). Declaration maps (`declarationMap`) stay files, as with tsc.
  */
 
+import { inlineSourceMapComment } from "./source-map.js";
+
 const JAVASCRIPT = /\.[cm]?js$/;
 const URL_COMMENT = /\/\/# sourceMappingURL=[^\n]*\n?$/;
 
 /** `js` with `map` as its source map's data URL (replacing the comment that named the file). */
 export function withInlineMap(js: string, map: string): string {
-  const comment = `//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString("base64")}`;
+  const comment = inlineSourceMapComment(map);
   return URL_COMMENT.test(js) ? js.replace(URL_COMMENT, comment) : `${js}\n${comment}`;
 }
 
@@ -26,7 +28,8 @@ function javaScriptOf(mapFile: string): string | undefined {
 export function inlineSourceMaps(outputs: ReadonlyMap<string, string>): Map<string, string> {
   const inlined = new Map<string, string>();
   for (const [file, text] of outputs) {
-    if (javaScriptOf(file) !== undefined && outputs.has(javaScriptOf(file)!)) continue;
+    const js = javaScriptOf(file);
+    if (js !== undefined && outputs.has(js)) continue;
     const map = JAVASCRIPT.test(file) ? outputs.get(`${file}.map`) : undefined;
     inlined.set(file, map === undefined ? text : withInlineMap(text, map));
   }

@@ -23,6 +23,11 @@ export type DecodedMappings = SourceMapMappings;
 /** A map's `mappings` string ⇄ segments per generated line. */
 export { decode as decodeMappings, encode as encodeMappings };
 
+/** The comment that carries a source map (its JSON text) inside its file, as tsc writes it for `inlineSourceMap`. */
+export function inlineSourceMapComment(json: string): string {
+  return `//# sourceMappingURL=data:application/json;base64,${Buffer.from(json).toString("base64")}`;
+}
+
 /** The original position of a generated (line, column) in a decoded map: the segment at or before it. */
 export function originalPositionFor(map: DecodedMappings, line: number, column: number): { source: number; line: number; column: number } | undefined {
   const segments = map[line];

@@ -21,7 +21,8 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnosticMessage } from "../diagnostics/format.js";
 import { MANIFEST_FILE } from "../emit/emit-project.js";
 import type { Manifest } from "../emit/manifest.js";
-import { CompileSession, inlineSourceMapComment, mayHaveDurableCode } from "./transform-file.js";
+import { inlineSourceMapComment } from "../emit/source-map.js";
+import { CompileSession, mayHaveDurableCode } from "./transform-file.js";
 
 export interface DurablecPluginOptions {
   /**
@@ -81,7 +82,7 @@ export function durablec(options: DurablecPluginOptions = {}): Plugin {
         if (errors.length) return { errors, warnings, watchFiles };
         if (t.code === undefined) return warnings.length || watchFiles.length ? { contents: text, loader: LOADERS[path.extname(args.path)] ?? "ts", resolveDir: path.dirname(args.path), warnings, watchFiles } : undefined;
         return {
-          contents: t.code + inlineSourceMapComment(t.map!),
+          contents: `${t.code}\n${inlineSourceMapComment(JSON.stringify(t.map!))}\n`,
           loader: LOADERS[path.extname(args.path)] ?? "ts",
           resolveDir: path.dirname(args.path),
           warnings,

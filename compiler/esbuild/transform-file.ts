@@ -258,8 +258,3 @@ function stamp(file: string): number | undefined {
     return undefined;
   }
 }
-
-/** Inline source-map comment for a v3 map object. */
-export function inlineSourceMapComment(map: object): string {
-  return `\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(map)).toString("base64")}\n`;
-}
